@@ -311,3 +311,68 @@ export const PIIX_NUM_PIRQS = 4;
 export function pciSwizzle(slot: number, pin0: number): number {
   return (slot + pin0) & 3;
 }
+
+/** Capability header: id byte offset. */
+export const PCI_CAP_LIST_ID = 0;
+/** Slot identification capability (PCI-to-PCI bridge spec 13.4). */
+export const PCI_CAP_ID_SLOTID = 0x04;
+/** Slot id capability: expansion slot register. */
+export const PCI_SID_ESR = 2;
+/** Expansion slot register: number of expansion slots (bits 4:0). */
+export const PCI_SID_ESR_NSLOTS = 0x1f;
+/** Expansion slot register: first in chassis. */
+export const PCI_SID_ESR_FIC = 0x20;
+/** Slot id capability: chassis number. */
+export const PCI_SID_CHASSIS_NR = 3;
+/** Size of the slot id capability. */
+export const PCI_SID_CAP_SIZE = 4;
+
+/** Status: DEVSEL timing "medium" (read-only timing field value). */
+export const PCI_STATUS_DEVSEL_MEDIUM = 0x200;
+/** INTx pins per function (INTA..INTD). */
+export const PCI_NUM_PINS = 4;
+/** Expansion ROM enable bit. */
+export const PCI_ROM_ADDRESS_ENABLE = 0x01;
+
+/** Address bits of the I/O base/limit bytes (bits 15:12 of the window). */
+export const PCI_IO_RANGE_MASK = 0xf0;
+/** Decode-type nibble of the I/O base/limit bytes. */
+export const PCI_IO_RANGE_TYPE_MASK = 0x0f;
+/** Address bits of the memory base/limit words (bits 31:20 of the window). */
+export const PCI_MEMORY_RANGE_MASK = 0xfff0;
+/** Address bits of the prefetchable base/limit words. */
+export const PCI_PREF_RANGE_MASK = 0xfff0;
+/** Decode-type nibble of the prefetchable base/limit words. */
+export const PCI_PREF_RANGE_TYPE_MASK = 0x0f;
+
+/** Bridge control: parity error response. */
+export const PCI_BRIDGE_CTL_PARITY = 0x01;
+/** Bridge control: SERR# forwarding. */
+export const PCI_BRIDGE_CTL_SERR = 0x02;
+/** Bridge control: ISA enable. */
+export const PCI_BRIDGE_CTL_ISA = 0x04;
+/** Bridge control: VGA enable. */
+export const PCI_BRIDGE_CTL_VGA = 0x08;
+/** Bridge control: VGA 16-bit decode. */
+export const PCI_BRIDGE_CTL_VGA_16BIT = 0x10;
+/** Bridge control: master abort mode. */
+export const PCI_BRIDGE_CTL_MASTER_ABORT = 0x20;
+/** Bridge control: fast back-to-back enable on the secondary side. */
+export const PCI_BRIDGE_CTL_FAST_BACK = 0x80;
+/** Bridge control: primary discard timeout. */
+export const PCI_BRIDGE_CTL_DISCARD = 0x100;
+/** Bridge control: secondary discard timeout. */
+export const PCI_BRIDGE_CTL_SEC_DISCARD = 0x200;
+/** Bridge control: discard timer status (W1C). */
+export const PCI_BRIDGE_CTL_DISCARD_STATUS = 0x400;
+/** Bridge control: discard timer SERR# enable. */
+export const PCI_BRIDGE_CTL_DISCARD_SERR = 0x800;
+
+/** Subsystem vendor QEMU gives type 0 functions that do not set their own. */
+export const PCI_SUBVENDOR_ID_REDHAT_QUMRANET = 0x1af4;
+/** Subsystem id QEMU gives type 0 functions that do not set their own ("QEMU virtual machine"). */
+export const PCI_SUBDEVICE_ID_QEMU = 0x1100;
+/** Number of ISA IRQs a PIIX PIRQ route register can name; larger values disable the route. */
+export const PIIX_ISA_NUM_IRQS = 16;
+/** PIIX3 reset control register port (overlaps the CONFIG_ADDRESS dword). */
+export const PIIX_RCR_IOPORT = 0xcf9;
