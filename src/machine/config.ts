@@ -1,0 +1,113 @@
+/**
+ * The machine configuration: what QEMU's command line describes, as data. The CLI and
+ * the library both produce one of these; the machine is built from nothing else.
+ */
+import { DEFAULT_MEMORY_BLOCK_SIZE } from '../memory/guest-ram.js';
+
+/** One `-device` (or `-chardev`, `-global`) as given: driver plus ordered properties. */
+export interface DeviceSpec {
+  /** Driver (type) name, e.g. `pci-bridge`. */
+  driver: string;
+  /** Properties in the order written (`id`, `bus`, `addr`, ...). */
+  props: [string, string][];
+}
+
+/** A `-global driver.prop=value`. */
+export interface GlobalProp {
+  /** Driver the default applies to (e.g. `PIIX4_PM`). */
+  driver: string;
+  /** Property name. */
+  prop: string;
+  /** Value as written. */
+  value: string;
+}
+
+/** A QMP monitor: which chardev it sits on. */
+export interface MonitorSpec {
+  /** Chardev id. */
+  chardev: string;
+  /** Only `control` (QMP) is supported; `readline` HMP is not. */
+  mode: 'control';
+  /** Pretty-printed JSON (QEMU's `pretty=on`). */
+  pretty: boolean;
+}
+
+/** A chardev as given: `-chardev` options, or the legacy shorthand of `-qmp unix:PATH,...` with its label. */
+export type ChardevOption = { kind: 'options'; value: string } | { kind: 'compat'; label: string; value: string };
+
+/** How the RTC starts. */
+export interface RtcSpec {
+  /** `utc`, `localtime`, or an ISO date like `2006-06-17T16:01:21`. */
+  base: string;
+}
+
+/** Everything needed to build a machine. */
+export interface MachineConfig {
+  /** Machine type (only `pc`: i440FX + PIIX3/PIIX4). */
+  type: 'pc';
+  /** Guest name (`-name`). */
+  name: string;
+  /** Boot RAM in bytes (`-m`). */
+  ramSize: number;
+  /** DIMM slots (`-m slots=`). */
+  memorySlots: number;
+  /** Maximum RAM including hot-plugged DIMMs (`-m maxmem=`). */
+  maxMem: number;
+  /** Memory block size (our `-machine memory-block-size=`; Linux's block_size_bytes). */
+  memoryBlockSize: number;
+  /** vCPUs at boot and the maximum (`-smp cpus=,maxcpus=`). */
+  cpus: number;
+  /** Maximum vCPUs. */
+  maxCpus: number;
+  /** Seed of the machine's PRNG. */
+  seed: number;
+  /** RTC start. */
+  rtc: RtcSpec;
+  /** `-S`: stay in prelaunch until QMP `cont`. */
+  startPaused: boolean;
+  /** `-no-shutdown`: a guest power-off stops the VM instead of exiting. */
+  noShutdown: boolean;
+  /** `-nodefaults`: no default devices. */
+  noDefaults: boolean;
+  /** `-global` defaults. */
+  globals: GlobalProp[];
+  /** Chardevs to open before the machine is built, in command-line order. */
+  chardevs: ChardevOption[];
+  /** `-device` specs in order. */
+  devices: DeviceSpec[];
+  /** QMP monitors. */
+  monitors: MonitorSpec[];
+}
+
+/** 1 GiB. */
+const GiB = 1024 ** 3;
+
+/** Defaults as `qga-sim` with no options uses them (before the default devices are added). */
+export function defaultMachineConfig(): MachineConfig {
+  return {
+    type: 'pc',
+    name: 'qga-sim',
+    ramSize: 2 * GiB,
+    memorySlots: 0,
+    maxMem: 2 * GiB,
+    memoryBlockSize: DEFAULT_MEMORY_BLOCK_SIZE,
+    cpus: 4,
+    maxCpus: 4,
+    seed: 1,
+    rtc: { base: 'utc' },
+    startPaused: false,
+    noShutdown: false,
+    noDefaults: false,
+    globals: [],
+    chardevs: [],
+    devices: [],
+    monitors: [],
+  };
+}
+
+/** Looks up a global default for driver.prop. */
+export function globalFor(cfg: Pick<MachineConfig, 'globals'>, driver: string, prop: string): string | undefined {
+  let v: string | undefined;
+  for (const g of cfg.globals) if (g.driver === driver && g.prop === prop) v = g.value;
+  return v;
+}

@@ -1,0 +1,115 @@
+/**
+ * The QMP commands this machine answers, each a small handler over the Machine's host
+ * API. Argument checking follows QEMU's visitor texts ("Parameter 'x' is unexpected").
+ */
+import { QDict, isQDict, toPlain, type Plain, type QInput, type QValue } from '../qobject/index.js';
+import type { Machine } from '../machine/machine.js';
+import { QmpError } from './errors.js';
+
+/** The QEMU version this monitor reports (the qemu-ga reference is Debian's 7.2). */
+export const QMP_QEMU_VERSION = { major: 7, minor: 2, micro: 0 } as const;
+/** The package string of query-version. */
+export const QMP_PACKAGE = 'qga-sim';
+
+/** What a command handler gets. */
+export interface QmpCommandContext {
+  /** The machine. */
+  machine: Machine;
+  /** Arguments (an empty dict when absent). */
+  args: QDict;
+  /** Runs after the response has been written (quit must answer before it exits). */
+  afterResponse(fn: () => void): void;
+}
+
+/** A QMP command. */
+export interface QmpCommand {
+  /** Allowed argument names (others are rejected as unexpected). */
+  args?: readonly string[];
+  /** Handler; returns the `return` value (undefined = `{}`). */
+  run(ctx: QmpCommandContext): QInput | undefined;
+}
+
+/** Reads an optional string argument with QEMU's type error. */
+export function argString(args: QDict, name: string): string | undefined {
+  const v = args.get(name);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new QmpError(`Invalid parameter type for '${name}', expected: string`);
+  return v;
+}
+
+/** Rejects arguments the command does not take, in QEMU's wording. */
+export function checkArgs(args: QDict, allowed: readonly string[] = []): void {
+  for (const k of args.keys()) if (!allowed.includes(k)) throw new QmpError(`Parameter '${k}' is unexpected`);
+}
+
+/** The built-in command table. */
+export const QMP_COMMANDS: Record<string, QmpCommand> = {
+  'qmp_capabilities': { args: ['enable'], run: () => undefined }, // handled by the monitor before dispatch
+  'query-version': {
+    run: () => ({ qemu: { major: QMP_QEMU_VERSION.major, minor: QMP_QEMU_VERSION.minor, micro: QMP_QEMU_VERSION.micro }, package: QMP_PACKAGE }),
+  },
+  'query-commands': {
+    run: () => Object.keys(QMP_COMMANDS).map((name) => ({ name })),
+  },
+  'query-status': {
+    run: ({ machine }) => ({ status: machine.runState, singlestep: false, running: machine.isRunning() }),
+  },
+  'query-name': {
+    run: ({ machine }) => (machine.config.name ? { name: machine.config.name } : {}),
+  },
+  'query-kvm': { run: () => ({ enabled: false, present: false }) },
+  'query-pci': { run: ({ machine }) => toQInput(machine.queryPci()) },
+  'query-chardev': {
+    run: ({ machine }) =>
+      machine.chardevs.list().map((c) => ({ label: c.id, filename: c.filename, 'frontend-open': c.connected })),
+  },
+  'stop': { run: ({ machine }) => void machine.stop() },
+  'cont': {
+    run: ({ machine }) => {
+      try {
+        machine.cont();
+      } catch (e) {
+        throw new QmpError((e as Error).message);
+      }
+    },
+  },
+  'system_reset': { run: ({ machine }) => void machine.systemReset() },
+  'system_powerdown': { run: ({ machine }) => void machine.systemPowerdown() },
+  'system_wakeup': {
+    run: ({ machine }) => {
+      try {
+        machine.systemWakeup();
+      } catch (e) {
+        throw new QmpError((e as Error).message);
+      }
+    },
+  },
+  'quit': {
+    run: ({ machine, afterResponse }) => {
+      afterResponse(() => machine.quit());
+      return undefined;
+    },
+  },
+};
+
+/** Converts plain data (query results, event data) to QInput; undefined members are dropped. */
+export function toQInput(v: unknown): QInput {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint') return v;
+  if (Array.isArray(v)) return v.map(toQInput);
+  if (typeof v === 'object') {
+    const out: Record<string, QInput> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = toQInput(x);
+    return out;
+  }
+  return null;
+}
+
+/** Plain view of a QValue argument (for handlers that want JS values). */
+export function plainArg(v: QValue | undefined): Plain | undefined {
+  return v === undefined ? undefined : toPlain(v);
+}
+
+/** True when a request's `arguments` is usable. */
+export function isArgs(v: QValue | undefined): v is QDict {
+  return isQDict(v);
+}
