@@ -123,6 +123,17 @@ describe('QMP over a unix socket chardev', () => {
     c.close();
   });
 
+  it('also runs on -chardev socket,... plus -mon chardev=ID,mode=control', async () => {
+    const cfg = defaultMachineConfig();
+    sock = join(dir, 'mon.sock');
+    cfg.chardevs.push({ kind: 'options', value: `socket,id=mon0,path=${sock},server=on,wait=off` });
+    cfg.monitors.push({ chardev: 'mon0', mode: 'control', pretty: false });
+    vm = await launchMachine(cfg, { clock: 'virtual' });
+    const c = await QmpClient.connect(sock);
+    expect(await c.execute('query-chardev')).toEqual([{ label: 'mon0', filename: `unix:${sock},server=on`, 'frontend-open': true }]);
+    c.close();
+  });
+
   it('errors are QmpError with class and desc on the client side', async () => {
     await start();
     const c = await QmpClient.connect(sock);
