@@ -2,7 +2,7 @@
  * The QMP commands this machine answers, each a small handler over the Machine's host
  * API. Argument checking follows QEMU's visitor texts ("Parameter 'x' is unexpected").
  */
-import { QDict, isQDict, toPlain, type Plain, type QInput, type QValue } from '../qobject/index.js';
+import type { QDict, QInput } from '../qobject/index.js';
 import type { Machine } from '../machine/machine.js';
 import { QmpError } from './errors.js';
 
@@ -27,14 +27,6 @@ export interface QmpCommand {
   args?: readonly string[];
   /** Handler; returns the `return` value (undefined = `{}`). */
   run(ctx: QmpCommandContext): QInput | undefined;
-}
-
-/** Reads an optional string argument with QEMU's type error. */
-export function argString(args: QDict, name: string): string | undefined {
-  const v = args.get(name);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new QmpError(`Invalid parameter type for '${name}', expected: string`);
-  return v;
 }
 
 /** Rejects arguments the command does not take, in QEMU's wording. */
@@ -102,14 +94,4 @@ export function toQInput(v: unknown): QInput {
     return out;
   }
   return null;
-}
-
-/** Plain view of a QValue argument (for handlers that want JS values). */
-export function plainArg(v: QValue | undefined): Plain | undefined {
-  return v === undefined ? undefined : toPlain(v);
-}
-
-/** True when a request's `arguments` is usable. */
-export function isArgs(v: QValue | undefined): v is QDict {
-  return isQDict(v);
 }
