@@ -11,6 +11,9 @@ import { PciTestdev } from '../../devices/misc/pci-testdev.js';
 import { PciRootComplex } from '../../devices/chipset/pci-root-complex.js';
 import type { PciFunction } from '../../devices/pci/pci-function.js';
 import type { PciDeviceOptions } from '../../devices/pci/options.js';
+import { VirtioPciError, parseOnOffAuto } from '../../devices/virtio-pci/options.js';
+import { VIRTIO_SERIAL_PCI, VIRTIO_SERIAL_PCI_NON_TRANSITIONAL, VIRTIO_SERIAL_PCI_TRANSITIONAL, VirtioSerialPci, virtioSerialBusesOf } from '../../devices/virtio-pci/virtio-serial-pci.js';
+import { VirtioSerialError } from '../../devices/virtio-serial/errors.js';
 
 /** A device the machine created from the configuration. */
 export interface PluggedDevice {
@@ -126,3 +129,59 @@ registerDeviceType({
     return { driver: 'pci-root-complex', id: common.id };
   },
 });
+
+/** Runs a virtio constructor, turning its QEMU-worded errors into DeviceError for the CLI. */
+function virtioRealize<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof VirtioPciError || e instanceof VirtioSerialError) throw new DeviceError(e.message);
+    throw e;
+  }
+}
+
+for (const name of [VIRTIO_SERIAL_PCI, VIRTIO_SERIAL_PCI_TRANSITIONAL, VIRTIO_SERIAL_PCI_NON_TRANSITIONAL] as const) {
+  registerDeviceType({
+    name,
+    category: 'Input',
+    desc: 'virtio-serial controller on PCI (virtio-pci transport)',
+    create(m, props, common) {
+      const buses = virtioSerialBusesOf(m);
+      const fn = virtioRealize(() => {
+        // Only the generic type has the mode properties; the variants fix them.
+        const mode = name === VIRTIO_SERIAL_PCI ? { disableLegacy: parseOnOffAuto('disable-legacy', props.str('disable-legacy')), disableModern: props.bool('disable-modern', false) } : {};
+        return new VirtioSerialPci(name, {
+          ...common,
+          ...mode,
+          mem: m.mem,
+          maxPorts: props.uint('max_ports', 31),
+          emergencyWrite: props.bool('emergency-write', true),
+          vectors: props.uint('vectors', 2),
+          classCode: props.uint('class', 0x0780),
+          registry: buses.registry,
+          busName: buses.nextBusName(common.id),
+        });
+      });
+      plugPci(m, fn, common);
+      buses.add(fn);
+      return { driver: name, id: common.id ?? '', pci: fn };
+    },
+  });
+}
+
+for (const type of ['virtserialport', 'virtconsole'] as const) {
+  registerDeviceType({
+    name: type,
+    category: 'Input',
+    desc: type === 'virtconsole' ? 'virtio console port on a virtio-serial bus' : 'virtio serial port on a virtio-serial bus',
+    create(m, props, common) {
+      // Ports are not PCI devices: the common PCI properties other than id and bus do not exist.
+      if (common.addr !== undefined) throw new DeviceError(`Property '${type}.addr' not found`);
+      if (props.keys().includes('multifunction')) throw new DeviceError(`Property '${type}.multifunction' not found`);
+      const req = { type, bus: common.bus, id: common.id, chardev: props.str('chardev'), name: props.str('name'), nr: props.uint('nr', 0xffff_ffff) };
+      const isPciBus = (bus: string) => (m.hosts.some((h) => h.findBusByName(bus)) ? 'PCI' : undefined);
+      virtioRealize(() => virtioSerialBusesOf(m).plugPort(req, (id) => m.chardevs.get(id), isPciBus));
+      return { driver: type, id: common.id ?? '' };
+    },
+  });
+}

@@ -1,0 +1,17 @@
+/** The guest's virtio-pci driver: interface discovery, bring-up, queues and interrupts. */
+export { findVirtioStructures, listVirtioCapabilities } from './caps.js';
+export type { VirtioPciStructures, VirtioStructure } from './caps.js';
+export {
+  CONFIG_GENERATION_RETRIES,
+  CONFIG_VECTOR_ENTRY,
+  QUEUES_VECTOR_ENTRY,
+  RESET_POLL_LIMIT,
+  VirtioDriverError,
+  VirtioPciDriver,
+} from './driver.js';
+export type { InterruptMode, VirtioPciDriverOptions, VirtioPciDriverStats, VirtioPciDriverView } from './driver.js';
+export { GuestMsix } from './msix.js';
+export { LegacyRegs, ModernRegs, RING_ALIGN } from './regs.js';
+export type { VirtioPciRegs } from './regs.js';
+export { BumpAllocator, GSI_LINES, GSI_VECTOR_BASE, LAST_DEVICE_VECTOR, VectorTable, X86_MSI_ADDRESS } from './resources.js';
+export type { GuestInterrupts, MsiMessage, PhysAllocator, VectorTableOptions } from './resources.js';
