@@ -7,19 +7,12 @@
 import type { AddressSpace } from '../memory/address-space.js';
 import type { Trace } from '../core/trace.js';
 import type { Scheduler } from '../core/scheduler.js';
+import { GSI_COUNT, GSI_VECTOR_BASE, MSI_ADDRESS_BASE, MSI_DATA_VECTOR_MASK, MSI_WINDOW_SIZE } from '../abi/interrupts.js';
 
-/** Base of the x86 MSI address window. */
-export const MSI_ADDRESS_BASE = 0xfee0_0000;
-/** Size of the MSI address window. */
-export const MSI_WINDOW_SIZE = 0x10_0000;
-/** Number of GSIs (24 IOAPIC pins on a PC, plus room for a second root complex's lines). */
-export const GSI_COUNT = 48;
-/** Vector at which GSI n is delivered (a fixed IOAPIC programming, as Linux leaves it). */
-export const GSI_VECTOR_BASE = 0x20;
+export { GSI_COUNT, GSI_VECTOR_BASE, MSI_ADDRESS_BASE, MSI_DATA_VECTOR_MASK, MSI_WINDOW_SIZE };
+
 /** Delay before a still-asserted level-triggered GSI is delivered again. */
 export const LEVEL_REDELIVERY_NS = 1_000;
-/** Bits of MSI data that carry the vector. */
-export const MSI_DATA_VECTOR_MASK = 0xff;
 
 /** A level-triggered interrupt input, as a device sees its wire. */
 export interface IrqLine {

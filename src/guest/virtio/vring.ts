@@ -26,7 +26,7 @@ import {
   vringUsedSize,
   type SplitRingLayout,
 } from '../../abi/virtio.js';
-import type { AddressSpace } from '../../memory/address-space.js';
+import type { GuestPhysMemory } from '../platform/phys-mem.js';
 
 /** One buffer element: `out` is device-readable (driver → device), `in` device-writable. */
 export interface VringSegment {
@@ -72,7 +72,7 @@ export class Vring<T> {
 
   /** A ring at `layout` in `mem`; call init() before use. */
   constructor(
-    private readonly mem: AddressSpace,
+    private readonly mem: Pick<GuestPhysMemory, 'read' | 'write' | 'writeU64' | 'fillBytes'>,
     readonly layout: SplitRingLayout,
     private readonly opts: VringOptions,
   ) {}

@@ -28,14 +28,14 @@ import {
   type SplitRingLayout,
 } from '../../../abi/virtio.js';
 import type { CpuBus } from '../../../machine/cpu-bus.js';
-import type { AddressSpace } from '../../../memory/address-space.js';
+import type { GuestPhysMemory } from '../../platform/phys-mem.js';
 import type { AccessSize } from '../../../memory/region.js';
 import { Vring } from '../../virtio/vring.js';
 import { GuestPciConfig } from '../pci/config.js';
 import { findVirtioStructures, type VirtioPciStructures } from './caps.js';
 import { GuestMsix } from './msix.js';
 import { LegacyRegs, ModernRegs, type VirtioPciRegs } from './regs.js';
-import type { GuestInterrupts, PhysAllocator } from './resources.js';
+import type { GuestInterrupts, PhysAllocator } from '../../platform/resources.js';
 
 /** MSI-X table entry (and device vector number) for config changes. */
 export const CONFIG_VECTOR_ENTRY = 0;
@@ -58,8 +58,8 @@ export class VirtioDriverError extends Error {
 export interface VirtioPciDriverOptions {
   /** The CPU bus (all register access). */
   bus: CpuBus;
-  /** Guest RAM, where the rings are (the Vring works on it directly). */
-  mem: AddressSpace;
+  /** Guest-physical memory, where the rings are. */
+  mem: GuestPhysMemory;
   /** The function, as firmware handed it over. */
   fn: HandoffPciFunction;
   /** The hand-off's root complexes (ECAM for domains other than 0). */

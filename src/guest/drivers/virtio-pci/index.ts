@@ -13,5 +13,5 @@ export type { InterruptMode, VirtioPciDriverOptions, VirtioPciDriverStats, Virti
 export { GuestMsix } from './msix.js';
 export { LegacyRegs, ModernRegs, RING_ALIGN } from './regs.js';
 export type { VirtioPciRegs } from './regs.js';
-export { BumpAllocator, GSI_LINES, GSI_VECTOR_BASE, LAST_DEVICE_VECTOR, VectorTable, X86_MSI_ADDRESS } from './resources.js';
-export type { GuestInterrupts, MsiMessage, PhysAllocator, VectorTableOptions } from './resources.js';
+export { BumpAllocator, VectorTable } from '../../platform/resources.js';
+export type { GuestInterrupts, MsiMessage, PhysAllocator, VectorTableOptions } from '../../platform/resources.js';

@@ -22,7 +22,7 @@ import {
 } from '../../../abi/pci.js';
 import type { CpuBus } from '../../../machine/cpu-bus.js';
 import type { GuestPciConfig } from '../pci/config.js';
-import type { MsiMessage } from './resources.js';
+import type { MsiMessage } from '../../platform/resources.js';
 
 /** A function's MSI-X capability and table as the guest reaches them. */
 export class GuestMsix {

@@ -47,7 +47,7 @@ import {
 import type { CpuBus } from '../../../machine/cpu-bus.js';
 import type { AccessSize } from '../../../memory/region.js';
 import type { VirtioPciStructures, VirtioStructure } from './caps.js';
-import type { PhysAllocator } from './resources.js';
+import type { PhysAllocator } from '../../platform/resources.js';
 
 /** Page size rings are allocated at: the legacy interface needs page-aligned rings. */
 export const RING_ALIGN = 4096;

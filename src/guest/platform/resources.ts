@@ -3,6 +3,7 @@
  * interrupt vectors. Kept as small interfaces so the driver runs under any kernel model; the
  * bump allocator and vector table here are the simplest implementations (tests, early boot).
  */
+import { GSI_COUNT, GSI_VECTOR_BASE, LAST_DEVICE_VECTOR, MSI_ADDRESS_BASE } from '../../abi/interrupts.js';
 
 /** Physically contiguous guest memory (what dma_alloc_coherent amounts to). */
 export interface PhysAllocator {
@@ -49,14 +50,6 @@ export interface GuestInterrupts {
   requestGsi(gsi: number, handler: () => void): void;
 }
 
-/** x86 MSI address for destination APIC 0, physical mode. */
-export const X86_MSI_ADDRESS = 0xfee0_0000;
-/** Vector of GSI 0 under the fixed IOAPIC programming this platform uses. */
-export const GSI_VECTOR_BASE = 0x20;
-/** GSIs the platform has (their vectors are reserved). */
-export const GSI_LINES = 48;
-/** Last vector a driver may be given (0xf0 and up are the kernel's own). */
-export const LAST_DEVICE_VECTOR = 0xef;
 
 /** Placement of vectors; defaults match the `pc` machine's interrupt controller. */
 export interface VectorTableOptions {
@@ -86,9 +79,9 @@ export class VectorTable implements GuestInterrupts {
   /** Creates an empty table. */
   constructor(opts: VectorTableOptions = {}) {
     this.gsiBase = opts.gsiVectorBase ?? GSI_VECTOR_BASE;
-    this.nextVector = this.gsiBase + (opts.gsiLines ?? GSI_LINES);
+    this.nextVector = this.gsiBase + (opts.gsiLines ?? GSI_COUNT);
     this.lastVector = opts.lastVector ?? LAST_DEVICE_VECTOR;
-    this.msiAddress = opts.msiAddress ?? X86_MSI_ADDRESS;
+    this.msiAddress = opts.msiAddress ?? MSI_ADDRESS_BASE;
   }
 
   /** Allocates the next free vector. */
