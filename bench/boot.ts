@@ -1,6 +1,5 @@
 /** Host time from machine creation to quiescence of the default machine. */
-import { Machine } from '../src/machine/machine.js';
-import { defaultMachineConfig } from '../src/machine/config.js';
+import { createDefaultMachine } from '../src/default-machine.js';
 import type { Bench } from './registry.js';
 
 /** Boot bench. */
@@ -12,8 +11,8 @@ export const bootBench: Bench = {
     let hash = '';
     for (let i = 0; i < runs; i++) {
       const t0 = process.hrtime.bigint();
-      const m = new Machine(defaultMachineConfig()).boot();
-      m.runUntilIdle();
+      const { machine: m } = await createDefaultMachine();
+      m.boot().runUntilIdle();
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       hash = m.trace.digest();
     }

@@ -1,6 +1,6 @@
 /** Resident memory per machine with 1,000 default machines booted in one process. */
-import { Machine } from '../src/machine/machine.js';
-import { defaultMachineConfig } from '../src/machine/config.js';
+import type { Machine } from '../src/machine/machine.js';
+import { createDefaultMachine } from '../src/default-machine.js';
 import type { Bench } from './registry.js';
 
 /** Machines created. */
@@ -16,8 +16,8 @@ export const manyMachinesBench: Bench = {
     const t0 = process.hrtime.bigint();
     const keep: Machine[] = [];
     for (let i = 0; i < MANY_MACHINES_COUNT; i++) {
-      const m = new Machine(defaultMachineConfig()).boot();
-      m.runUntilIdle();
+      const { machine: m } = await createDefaultMachine();
+      m.boot().runUntilIdle();
       keep.push(m);
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -1,7 +1,11 @@
 /** qga-sim as a library: build machines, talk to them, and test devices. */
 export { Machine, DEFAULT_EPOCH_NS, type MachineEvents, type MachineHostOptions } from './machine/machine.js';
 export { defaultMachineConfig, type MachineConfig, type DeviceSpec, type ChardevOption } from './machine/config.js';
-export { addDefaults, QGA_PORT_NAME } from './machine/defaults.js';
+export { addDefaults, addDefaultDevices, QGA_PORT_NAME } from './machine/defaults.js';
+export type { GuestLoader, GuestBootEnv } from './machine/guest-loader.js';
+export { guestLoader } from './guest/loader.js';
+export { createDefaultMachine, type DefaultMachine } from './default-machine.js';
+export { GuestOs, type GuestBootOptions } from './guest/boot.js';
 export { registerDeviceType, deviceTypes, type DeviceType } from './machine/device-registry.js';
 export type { RunState, MachineEvent } from './machine/run-state.js';
 export { parseArgs, CliError, type CliRequest } from './cli/args.js';

@@ -7,6 +7,7 @@ import { CliError, PROGRAM_NAME, parseArgs, type CliRequest } from './args.js';
 import { addDefaults } from '../machine/defaults.js';
 import { deviceTypes } from '../machine/device-registry.js';
 import { launchMachine } from '../host/launch.js';
+import { guestLoader } from '../guest/loader.js';
 import { QemuOptsError } from './qemu-opts.js';
 import { PciError } from '../../devices/pci/options.js';
 import { DeviceError } from '../machine/device-registry.js';
@@ -60,7 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     // Host time enters here, at the edge: it becomes the guest's wall clock at virtual time 0.
     const trace = req.trace.length > 0 ? { categories: req.trace, sink: (_r: unknown, line: string) => void process.stderr.write(line + '\n') } : undefined;
-    launched = await launchMachine(req.config, { clock: req.clock, epochNs: Date.now() * 1e6, trace });
+    launched = await launchMachine(req.config, { clock: req.clock, epochNs: Date.now() * 1e6, trace, guest: guestLoader({ hostname: req.config.name }) });
   } catch (e) {
     if (e instanceof QemuOptsError || e instanceof PciError || e instanceof DeviceError || e instanceof ChardevError) return fail(e.message);
     throw e;

@@ -9,6 +9,7 @@ import { Machine } from '../machine/machine.js';
 import { QmpMonitor } from '../qmp/monitor.js';
 import { MachineRunner, type PacingMode } from './runner.js';
 import type { TraceCategory, TraceSink } from '../core/trace.js';
+import type { GuestLoader } from '../machine/guest-loader.js';
 
 /** A running machine with its host-side attachments. */
 export interface LaunchedMachine {
@@ -30,6 +31,8 @@ export interface LaunchOptions {
   epochNs?: number;
   /** Trace categories to print from the very first event, and where. */
   trace?: { categories: TraceCategory[]; sink: TraceSink };
+  /** Guest kernel to start after firmware (none: firmware only). */
+  guest?: GuestLoader;
 }
 
 /** Opens chardevs, builds and boots the machine, and starts pacing. */
@@ -40,7 +43,7 @@ export async function launchMachine(cfg: MachineConfig, opts: LaunchOptions): Pr
       if (c.kind === 'options') await chardevs.openFromOptions(c.value);
       else await chardevs.openFromCompat(c.label, c.value);
     }
-    const machine = new Machine(cfg, { chardevs, epochNs: opts.epochNs, trace: opts.trace });
+    const machine = new Machine(cfg, { chardevs, epochNs: opts.epochNs, trace: opts.trace, guest: opts.guest });
     const monitors = cfg.monitors.map((mon) => {
       const cd = chardevs.get(mon.chardev);
       if (!cd) throw new Error(`Chardev '${mon.chardev}' not found`);

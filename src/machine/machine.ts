@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type TypedEmitter from 'typed-emitter';
-import { Scheduler } from '../core/scheduler.js';
+import { GatedScheduler, Scheduler } from '../core/scheduler.js';
 import { Prng } from '../core/prng.js';
 import { Trace, type TraceCategory, type TraceSink } from '../core/trace.js';
 import { GuestRam } from '../memory/guest-ram.js';
@@ -28,6 +28,7 @@ import type { PciHost } from '../../devices/pci/host.js';
 import type { PciInfo } from '../../devices/pci/query.js';
 import { runFirmware, type FirmwareReport } from '../../firmware/bios.js';
 import { ChardevRegistry } from '../chardev/index.js';
+import type { GuestLoader } from './guest-loader.js';
 
 /** Wall-clock time at virtual time zero when the caller gives none: fixed, so runs repeat. */
 export const DEFAULT_EPOCH_NS = Date.UTC(2026, 0, 1) * 1e6;
@@ -52,6 +53,8 @@ export interface MachineHostOptions {
   chardevs?: ChardevRegistry;
   /** A trace sink subscribed before the first event, so nothing of the build is missed. */
   trace?: { categories: TraceCategory[]; sink: TraceSink };
+  /** Starts the guest kernel after firmware (none: the machine runs firmware only). */
+  guest?: GuestLoader;
 }
 
 /** A simulated `pc` machine. */
@@ -98,6 +101,10 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   readonly epochNs: number;
   /** Last firmware run. */
   firmware: FirmwareReport | undefined;
+  /** The running guest (whatever the loader returned), after boot. */
+  guest: unknown;
+  private readonly guestLoader: GuestLoader | undefined;
+  private guestClock: GatedScheduler | undefined;
   private state: RunState = 'prelaunch';
   private inputHook: (() => void) | undefined;
 
@@ -107,6 +114,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     this.config = config;
     this.epochNs = host.epochNs ?? DEFAULT_EPOCH_NS;
     this.chardevs = host.chardevs ?? new ChardevRegistry();
+    this.guestLoader = host.guest;
     if (host.trace) this.trace.subscribe(host.trace.categories, host.trace.sink);
     this.prng = new Prng(config.seed);
     this.ram = new GuestRam(config.ramSize, config.memoryBlockSize);
@@ -160,8 +168,26 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     this.pm.machineReady();
     this.firmware = runFirmware(this.cpuBus);
     this.trace.emit(this.sched.now(), 'machine', this.config.name, `firmware done: ${this.firmware.handoff.pci.length} PCI functions`);
+    this.startGuest();
     this.setState(this.config.startPaused ? 'prelaunch' : 'running');
     return this;
+  }
+
+  private startGuest(): void {
+    // A reset ends the old guest: none of its timers or wake-ups may run on the new one.
+    this.guestClock?.close();
+    this.irq.setVectorHandler(undefined);
+    this.guest = undefined;
+    if (!this.guestLoader) return;
+    this.guestClock = new GatedScheduler(this.sched);
+    this.guest = this.guestLoader({
+      cpu: this.cpuBus,
+      sched: this.guestClock,
+      trace: this.trace,
+      setVectorHandler: (h) => this.irq.setVectorHandler(h),
+      realtimeNs: this.epochNs,
+      seed: this.config.seed,
+    });
   }
 
   /** Runs until nothing is pending (or a virtual deadline); returns false if not running. */
@@ -211,6 +237,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     this.emitEvent('RESET', { guest: cause === 'guest-reset', reason: cause });
     for (const h of this.hosts) h.reset();
     this.firmware = runFirmware(this.cpuBus);
+    this.startGuest();
     if (this.state !== 'running') this.setState('prelaunch');
     if (cause === 'guest-reset' || this.state === 'prelaunch') this.emit('wake');
   }

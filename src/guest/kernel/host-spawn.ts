@@ -3,7 +3,7 @@
  * back and the standard streams it can attach — /dev/null, the console, or pipes whose
  * other ends the host reads and writes.
  */
-import type { Nanos, Scheduler } from '../../core/scheduler.js';
+import type { Nanos, SchedulerView } from '../../core/scheduler.js';
 import { Errno } from './errno.js';
 import { O_RDONLY, O_WRONLY } from './constants.js';
 import { rootCred } from './cred.js';
@@ -79,7 +79,7 @@ export interface HostStdio {
 }
 
 /** Opens the standard streams a host spawn asked for. */
-export function openHostStdio(opts: HostSpawnOptions, env: { sched: Scheduler; vfs: Vfs; ctx: VfsContext; pipefs: AnonFs }): HostStdio {
+export function openHostStdio(opts: HostSpawnOptions, env: { sched: SchedulerView; vfs: Vfs; ctx: VfsContext; pipefs: AnonFs }): HostStdio {
   const out: HostStdio = { files: [], stdin: undefined, stdout: undefined, stderr: undefined };
   const caller = { pid: 0, cred: rootCred() };
   const specs: [number, StdioSpec][] = [

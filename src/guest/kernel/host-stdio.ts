@@ -4,7 +4,7 @@
  * input. Both work through the file operations like any reader or writer, and resume
  * from scheduler events when the pipe wakes them.
  */
-import type { Scheduler } from '../../core/scheduler.js';
+import type { SchedulerView } from '../../core/scheduler.js';
 import { Errno, WouldBlock } from './errno.js';
 import { PollTable, type WaitQueue, type Waiter } from './waitqueue.js';
 import { filePut, type OpenFile } from './vfs/file.js';
@@ -18,7 +18,7 @@ class Rearm {
   private armed: { waiter: Waiter; queues: readonly WaitQueue[] } | undefined;
 
   constructor(
-    private readonly sched: Scheduler,
+    private readonly sched: SchedulerView,
     private readonly label: string,
     private readonly fn: () => void,
   ) {}
@@ -57,7 +57,7 @@ export class HostReader {
   private readonly listeners: ((data: Uint8Array | null) => void)[] = [];
 
   constructor(
-    sched: Scheduler,
+    sched: SchedulerView,
     private readonly file: OpenFile,
   ) {
     this.rearm = new Rearm(sched, `host read ${file.path}`, () => this.pump());
@@ -135,7 +135,7 @@ export class HostWriter {
   private readonly rearm: Rearm;
 
   constructor(
-    sched: Scheduler,
+    sched: SchedulerView,
     private readonly file: OpenFile,
   ) {
     this.rearm = new Rearm(sched, `host write ${file.path}`, () => this.pump());

@@ -5,7 +5,7 @@
  * devices directly — drivers register with it through the device registry.
  */
 import { Prng } from '../../core/prng.js';
-import type { Scheduler } from '../../core/scheduler.js';
+import type { SchedulerView } from '../../core/scheduler.js';
 import type { Trace } from '../../core/trace.js';
 import type { ProgramMain } from './block.js';
 import { Errno, WouldBlock } from './errno.js';
@@ -34,7 +34,7 @@ import { Vfs, type VfsContext } from './vfs/vfs.js';
 /** How to build a kernel. */
 export interface KernelOptions {
   /** The machine's scheduler (the only source of time and of execution). */
-  sched: Scheduler;
+  sched: SchedulerView;
   /** The machine's trace. */
   trace: Trace;
   /** Initial host name (default "localhost"). */
@@ -79,7 +79,7 @@ const SKELETON: readonly (readonly [string, number])[] = [
 /** The guest kernel. */
 export class Kernel {
   /** The machine scheduler. */
-  readonly sched: Scheduler;
+  readonly sched: SchedulerView;
   /** The machine trace. */
   readonly trace: Trace;
   /** Guest clocks. */

@@ -9,7 +9,7 @@
  * handler and the process runs after the handler has returned. Ties are broken by the
  * scheduler's insertion order, so any mix of processes runs the same way every time.
  */
-import type { Scheduler } from '../../core/scheduler.js';
+import type { SchedulerView } from '../../core/scheduler.js';
 import type { Trace } from '../../core/trace.js';
 import { Block, type Program, type ProgramMain, type WakeReason } from './block.js';
 import { Errno } from './errno.js';
@@ -34,7 +34,7 @@ export interface Fault {
 /** What the table needs from the kernel around it. */
 export interface ProcessTableHooks {
   /** The machine scheduler. */
-  sched: Scheduler;
+  sched: SchedulerView;
   /** The machine trace. */
   trace: Trace;
   /** Builds the syscall interface for a new process. */

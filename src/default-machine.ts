@@ -1,0 +1,30 @@
+/**
+ * The default machine for library users and benches: the same devices as `npm start`,
+ * with the agent channel on an in-memory pipe instead of a unix socket.
+ */
+import { ChardevRegistry, createChardevPipe, type ChardevPipeHost } from './chardev/index.js';
+import { defaultMachineConfig, type MachineConfig } from './machine/config.js';
+import { addDefaultDevices, QGA_CHARDEV_ID } from './machine/defaults.js';
+import { Machine, type MachineHostOptions } from './machine/machine.js';
+import { guestLoader } from './guest/loader.js';
+
+/** A default machine and the host end of its agent channel. */
+export interface DefaultMachine {
+  /** The machine (built, not yet booted). */
+  machine: Machine;
+  /** Host end of the agent port's chardev. */
+  agent: ChardevPipeHost;
+}
+
+/** Builds the default machine; `configure` may change the configuration first. */
+export async function createDefaultMachine(opts: { configure?: (cfg: MachineConfig) => void; host?: MachineHostOptions } = {}): Promise<DefaultMachine> {
+  const cfg = defaultMachineConfig();
+  opts.configure?.(cfg);
+  addDefaultDevices(cfg);
+  const chardevs = opts.host?.chardevs ?? new ChardevRegistry();
+  const { chardev, host } = createChardevPipe(QGA_CHARDEV_ID);
+  await chardev.open();
+  chardevs.add(chardev);
+  const machine = new Machine(cfg, { guest: guestLoader({ hostname: cfg.name }), ...opts.host, chardevs });
+  return { machine, agent: host };
+}

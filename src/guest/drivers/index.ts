@@ -1,0 +1,5 @@
+/** The PCI drivers the default guest kernel is built with, in probe order. */
+import type { GuestPciDriver } from './registry.js';
+
+/** Built-in drivers. */
+export const BUILTIN_PCI_DRIVERS: readonly GuestPciDriver[] = [];

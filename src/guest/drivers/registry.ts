@@ -1,0 +1,33 @@
+/**
+ * PCI driver matching, as the kernel's PCI core does it: each driver names the functions it
+ * takes (vendor/device, or class), and probe() gets the function as firmware handed it over.
+ */
+import type { HandoffPciFunction } from '../../abi/handoff.js';
+import type { GuestPlatform } from '../platform/platform.js';
+
+/** A guest PCI driver. */
+export interface GuestPciDriver {
+  /** Driver name (what /sys/bus/pci/drivers/<name> would show). */
+  name: string;
+  /** True for functions this driver takes. */
+  matches(fn: HandoffPciFunction): boolean;
+  /** Binds to the function. Throwing leaves the function unbound (logged). */
+  probe(platform: GuestPlatform, fn: HandoffPciFunction): void;
+}
+
+/** Binds each function to the first matching driver, in firmware's enumeration order. */
+export function probePciDrivers(platform: GuestPlatform, drivers: readonly GuestPciDriver[]): Map<HandoffPciFunction, string> {
+  const bound = new Map<HandoffPciFunction, string>();
+  for (const fn of platform.handoff.pci) {
+    const drv = drivers.find((d) => d.matches(fn));
+    if (!drv) continue;
+    try {
+      drv.probe(platform, fn);
+      bound.set(fn, drv.name);
+      platform.log(`${drv.name}: bound to ${platform.pciName(fn)}`);
+    } catch (e) {
+      platform.log(`${drv.name}: probe of ${platform.pciName(fn)} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return bound;
+}
