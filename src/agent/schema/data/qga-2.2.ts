@@ -1,0 +1,308 @@
+/**
+ * The qga 2.2 (qga/qapi-schema.json) schema, transcribed from the seed 003_0934f0de45ac0819.txt
+ * by a one-off converter (comments dropped, '*name' turned into optional: true,
+ * 'success-response': 'no' | false turned into successResponse: false).
+ */
+import type { QapiSchemaSource } from '../qapi.js';
+
+/** The qga 2.2 schema: 25 commands. */
+export const QGA_SCHEMA_2_2: QapiSchemaSource = {
+  era: '2.2',
+  origin: 'seed 003_0934f0de45ac0819.txt',
+  exprs: [
+    {
+      meta: 'command',
+      name: 'guest-sync-delimited',
+      args: [{ name: 'id', type: 'int' }],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-sync',
+      args: [{ name: 'id', type: 'int' }],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-ping',
+      args: [],
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-get-time',
+      args: [],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-set-time',
+      args: [{ name: 'time', type: 'int', optional: true }],
+      successResponse: true,
+    },
+    {
+      meta: 'struct',
+      name: 'GuestAgentCommandInfo',
+      keyword: 'type',
+      members: [
+        { name: 'name', type: 'str' },
+        { name: 'enabled', type: 'bool' },
+        { name: 'success-response', type: 'bool' },
+      ],
+    },
+    {
+      meta: 'struct',
+      name: 'GuestAgentInfo',
+      keyword: 'type',
+      members: [
+        { name: 'version', type: 'str' },
+        { name: 'supported_commands', type: ['GuestAgentCommandInfo'] },
+      ],
+    },
+    {
+      meta: 'command',
+      name: 'guest-info',
+      args: [],
+      returns: 'GuestAgentInfo',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-shutdown',
+      args: [{ name: 'mode', type: 'str', optional: true }],
+      successResponse: false,
+    },
+    {
+      meta: 'command',
+      name: 'guest-file-open',
+      args: [{ name: 'path', type: 'str' }, { name: 'mode', type: 'str', optional: true }],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-file-close',
+      args: [{ name: 'handle', type: 'int' }],
+      successResponse: true,
+    },
+    {
+      meta: 'struct',
+      name: 'GuestFileRead',
+      keyword: 'type',
+      members: [
+        { name: 'count', type: 'int' },
+        { name: 'buf-b64', type: 'str' },
+        { name: 'eof', type: 'bool' },
+      ],
+    },
+    {
+      meta: 'command',
+      name: 'guest-file-read',
+      args: [{ name: 'handle', type: 'int' }, { name: 'count', type: 'int', optional: true }],
+      returns: 'GuestFileRead',
+      successResponse: true,
+    },
+    {
+      meta: 'struct',
+      name: 'GuestFileWrite',
+      keyword: 'type',
+      members: [{ name: 'count', type: 'int' }, { name: 'eof', type: 'bool' }],
+    },
+    {
+      meta: 'command',
+      name: 'guest-file-write',
+      args: [
+        { name: 'handle', type: 'int' },
+        { name: 'buf-b64', type: 'str' },
+        { name: 'count', type: 'int', optional: true },
+      ],
+      returns: 'GuestFileWrite',
+      successResponse: true,
+    },
+    {
+      meta: 'struct',
+      name: 'GuestFileSeek',
+      keyword: 'type',
+      members: [{ name: 'position', type: 'int' }, { name: 'eof', type: 'bool' }],
+    },
+    {
+      meta: 'command',
+      name: 'guest-file-seek',
+      args: [
+        { name: 'handle', type: 'int' },
+        { name: 'offset', type: 'int' },
+        { name: 'whence', type: 'int' },
+      ],
+      returns: 'GuestFileSeek',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-file-flush',
+      args: [{ name: 'handle', type: 'int' }],
+      successResponse: true,
+    },
+    {
+      meta: 'enum',
+      name: 'GuestFsfreezeStatus',
+      values: ['thawed', 'frozen'],
+    },
+    {
+      meta: 'command',
+      name: 'guest-fsfreeze-status',
+      args: [],
+      returns: 'GuestFsfreezeStatus',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-fsfreeze-freeze',
+      args: [],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-fsfreeze-freeze-list',
+      args: [{ name: 'mountpoints', type: ['str'], optional: true }],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-fsfreeze-thaw',
+      args: [],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-fstrim',
+      args: [{ name: 'minimum', type: 'int', optional: true }],
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-suspend-disk',
+      args: [],
+      successResponse: false,
+    },
+    {
+      meta: 'command',
+      name: 'guest-suspend-ram',
+      args: [],
+      successResponse: false,
+    },
+    {
+      meta: 'command',
+      name: 'guest-suspend-hybrid',
+      args: [],
+      successResponse: false,
+    },
+    {
+      meta: 'enum',
+      name: 'GuestIpAddressType',
+      values: ['ipv4', 'ipv6'],
+    },
+    {
+      meta: 'struct',
+      name: 'GuestIpAddress',
+      keyword: 'type',
+      members: [
+        { name: 'ip-address', type: 'str' },
+        { name: 'ip-address-type', type: 'GuestIpAddressType' },
+        { name: 'prefix', type: 'int' },
+      ],
+    },
+    {
+      meta: 'struct',
+      name: 'GuestNetworkInterface',
+      keyword: 'type',
+      members: [
+        { name: 'name', type: 'str' },
+        { name: 'hardware-address', type: 'str', optional: true },
+        { name: 'ip-addresses', type: ['GuestIpAddress'], optional: true },
+      ],
+    },
+    {
+      meta: 'command',
+      name: 'guest-network-get-interfaces',
+      args: [],
+      returns: ['GuestNetworkInterface'],
+      successResponse: true,
+    },
+    {
+      meta: 'struct',
+      name: 'GuestLogicalProcessor',
+      keyword: 'type',
+      members: [
+        { name: 'logical-id', type: 'int' },
+        { name: 'online', type: 'bool' },
+        { name: 'can-offline', type: 'bool', optional: true },
+      ],
+    },
+    {
+      meta: 'command',
+      name: 'guest-get-vcpus',
+      args: [],
+      returns: ['GuestLogicalProcessor'],
+      successResponse: true,
+    },
+    {
+      meta: 'command',
+      name: 'guest-set-vcpus',
+      args: [{ name: 'vcpus', type: ['GuestLogicalProcessor'] }],
+      returns: 'int',
+      successResponse: true,
+    },
+    {
+      meta: 'enum',
+      name: 'GuestDiskBusType',
+      values: ['ide', 'fdc', 'scsi', 'virtio', 'xen', 'usb', 'uml', 'sata', 'sd'],
+    },
+    {
+      meta: 'struct',
+      name: 'GuestPCIAddress',
+      keyword: 'type',
+      members: [
+        { name: 'domain', type: 'int' },
+        { name: 'bus', type: 'int' },
+        { name: 'slot', type: 'int' },
+        { name: 'function', type: 'int' },
+      ],
+    },
+    {
+      meta: 'struct',
+      name: 'GuestDiskAddress',
+      keyword: 'type',
+      members: [
+        { name: 'pci-controller', type: 'GuestPCIAddress' },
+        { name: 'bus-type', type: 'GuestDiskBusType' },
+        { name: 'bus', type: 'int' },
+        { name: 'target', type: 'int' },
+        { name: 'unit', type: 'int' },
+      ],
+    },
+    {
+      meta: 'struct',
+      name: 'GuestFilesystemInfo',
+      keyword: 'type',
+      members: [
+        { name: 'name', type: 'str' },
+        { name: 'mountpoint', type: 'str' },
+        { name: 'type', type: 'str' },
+        { name: 'disk', type: ['GuestDiskAddress'] },
+      ],
+    },
+    {
+      meta: 'command',
+      name: 'guest-get-fsinfo',
+      args: [],
+      returns: ['GuestFilesystemInfo'],
+      successResponse: true,
+    },
+  ],
+};
