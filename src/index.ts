@@ -18,3 +18,7 @@ export { Trace, TRACE_CATEGORIES, type TraceCategory, type TraceRecord } from '.
 export * from './chardev/index.js';
 export * as qobject from './qobject/index.js';
 export * as testkit from './testkit/index.js';
+export * from './client/index.js';
+export { QmpClient, type QmpClientEvent } from './qmp/client.js';
+export { AgentProtocol, QgaError } from './agent/protocol/index.js';
+export { qgaProfile, QGA_PROFILE_NAMES, type QgaProfileName } from './agent/schema/index.js';
