@@ -1,6 +1,7 @@
 /** The list of benches `npm run bench` runs, in order. */
 import { bootBench } from './boot.js';
 import { manyMachinesBench } from './many-machines.js';
+import { virtioSerialBench } from './virtio-serial.js';
 
 /** One result line (merged into the JSON output with the bench name). */
 export type BenchResult = Record<string, number | string | boolean>;
@@ -14,4 +15,4 @@ export interface Bench {
 }
 
 /** All benches. */
-export const benches: Bench[] = [bootBench, manyMachinesBench];
+export const benches: Bench[] = [bootBench, manyMachinesBench, virtioSerialBench];
