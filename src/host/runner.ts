@@ -8,6 +8,8 @@ import type { Nanos, Scheduler } from '../core/scheduler.js';
 
 /** Events one slice may run before yielding to Node's event loop, so sockets stay serviced. */
 export const RUNNER_SLICE_EVENTS = 20_000;
+/** Virtual time one slice may cover in virtual mode, for the same reason (guest timers can be sparse). */
+export const RUNNER_VIRTUAL_SLICE_NS = 50_000_000;
 
 /** The part of a machine the runner needs. */
 export interface Runnable {
@@ -87,8 +89,10 @@ export class MachineRunner {
       this.wasRunning = true;
     }
     if (this.mode === 'virtual') {
-      const r = s.run(undefined, RUNNER_SLICE_EVENTS);
-      if (r === 'budget' || r === 'stopped') this.schedule(0);
+      const next = s.nextDeadline();
+      if (next === undefined) return; // idle until wake()
+      const r = s.run(Math.max(next, s.now() + RUNNER_VIRTUAL_SLICE_NS), RUNNER_SLICE_EVENTS);
+      if (r !== 'idle' || s.nextDeadline() !== undefined) this.schedule(0);
       return;
     }
     const target = this.anchorVirtual + Number(process.hrtime.bigint() - this.anchorHost);

@@ -142,6 +142,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     this.i440fx.plug(this.pm);
 
     plugConfiguredDevices(this, config.devices);
+    this.watchHostInput();
     publishPlatform(this.fwCfg, {
       cpus: config.cpus,
       maxCpus: config.maxCpus,
@@ -267,6 +268,19 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   /** The PCI topology as firmware left it, one entry per root bus. */
   queryPci(): PciInfo[] {
     return this.hosts.flatMap((h) => h.queryPci());
+  }
+
+  /**
+   * Chardev events are host input: before a device sees one, bring virtual time up to date
+   * (paced mode); after, wake the runner so whatever the device scheduled gets to run.
+   */
+  private watchHostInput(): void {
+    for (const cd of this.chardevs.list()) {
+      for (const ev of ['open', 'close', 'data', 'drain'] as const) {
+        cd.prependListener(ev, () => this.inputHook?.());
+        cd.on(ev, () => this.emit('wake'));
+      }
+    }
   }
 
   private onGuestSleep(slpTyp: number): void {
