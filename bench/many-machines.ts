@@ -1,6 +1,7 @@
 /** Resident memory per machine with 1,000 default machines booted in one process. */
 import type { Machine } from '../src/machine/machine.js';
 import { createDefaultMachine } from '../src/default-machine.js';
+import { runUntilAgentReady } from './boot.js';
 import type { Bench } from './registry.js';
 
 /** Machines created. */
@@ -17,7 +18,7 @@ export const manyMachinesBench: Bench = {
     const keep: Machine[] = [];
     for (let i = 0; i < MANY_MACHINES_COUNT; i++) {
       const { machine: m } = await createDefaultMachine();
-      m.boot().runUntilIdle();
+      runUntilAgentReady(m.boot());
       keep.push(m);
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -162,6 +162,7 @@ for (const name of [VIRTIO_SERIAL_PCI, VIRTIO_SERIAL_PCI_TRANSITIONAL, VIRTIO_SE
           busName: buses.nextBusName(common.id),
         });
       });
+      fn.serial.events.on('vserport-change', (c) => m.emitEvent('VSERPORT_CHANGE', { id: c.id, open: c.open }));
       plugPci(m, fn, common);
       buses.add(fn);
       return { driver: name, id: common.id ?? '', pci: fn };
