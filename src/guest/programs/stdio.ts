@@ -2,7 +2,7 @@
  * Small helpers guest programs share for their standard streams: writing everything,
  * reading to end of file, and printing errors the way coreutils do.
  */
-import { Errno, type SysCall, type Syscalls } from '../kernel/index.js';
+import { Errno, type Program, type ProgramMain, type SysCall, type Syscalls } from '../kernel/index.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -52,4 +52,48 @@ export function* complain(sys: Syscalls, prog: string, what: string, e: unknown)
   } catch (err) {
     errText(err);
   }
+}
+
+/** A read failure, kept apart from write failures so each gets its own message. */
+export class InputError extends Error {
+  constructor(
+    /** The failed read's errno. */
+    readonly errno: Errno,
+  ) {
+    super(errno.message);
+    this.name = 'InputError';
+  }
+}
+
+/** read(2) whose failures are InputErrors. */
+export function* readInput(sys: Syscalls, fd: number, count: number): SysCall<Uint8Array> {
+  try {
+    return yield* sys.read(fd, count);
+  } catch (e) {
+    if (e instanceof Errno) throw new InputError(e);
+    throw e;
+  }
+}
+
+const OUTPUT_ERRORS = new Set(['EBADF', 'ENOSPC', 'EIO', 'EDQUOT', 'EFBIG']);
+
+/**
+ * Wraps a program so that an output failure nobody handled (closed or full stdout) ends
+ * it as coreutils' close_stdout does — "prog: write error: ..." and `status` — rather
+ * than as a crash.
+ */
+export function guardOutput(main: ProgramMain, status = 1): ProgramMain {
+  return function* (sys: Syscalls, argv: string[]): Program {
+    try {
+      return yield* main(sys, argv);
+    } catch (e) {
+      if (!(e instanceof Errno) || !OUTPUT_ERRORS.has(e.code)) throw e;
+      try {
+        yield* writeAll(sys, 2, `${argv[0] ?? 'program'}: write error: ${e.message}\n`);
+      } catch (e2) {
+        errText(e2);
+      }
+      return status;
+    }
+  };
 }
