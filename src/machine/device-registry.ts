@@ -23,6 +23,8 @@ export interface PluggedDevice {
   id: string;
   /** The PCI function, for PCI devices. */
   pci?: PciFunction;
+  /** Hot-unplug, for devices that support it (QMP device_del). */
+  unplug?: () => void;
 }
 
 /** How one -device type is made. */
@@ -35,6 +37,8 @@ export interface DeviceType {
   desc: string;
   /** Builds and plugs the device; read properties through `props` (unread ones are errors). */
   create(m: Machine, props: OptsReader, common: PciDeviceOptions): PluggedDevice;
+  /** May be added while the machine runs (QMP device_add). */
+  hotpluggable?: boolean;
 }
 
 /** QEMU's error for an unknown -device driver. */
@@ -66,20 +70,38 @@ export function plugPci(m: Machine, fn: PciFunction, common: PciDeviceOptions): 
 
 /** Creates every configured device in order; throws DeviceError / QemuOptsError / PciError with QEMU's texts. */
 export function plugConfiguredDevices(m: Machine, specs: readonly DeviceSpec[]): void {
-  const ids = new Set<string>();
-  for (const spec of specs) {
-    const t = registry.get(spec.driver);
-    if (!t) throw new DeviceError(`'${spec.driver}' is not a valid device model name`);
-    const globals: [string, string][] = m.config.globals.filter((g) => g.driver === spec.driver).map((g) => [g.prop, g.value]);
-    const props = new OptsReader({ pairs: [...globals, ...spec.props] }, spec.driver);
-    const id = props.str('id') ?? '';
-    if (id && ids.has(id)) throw new DeviceError(`Duplicate ID '${id}' for device`);
-    if (id) ids.add(id);
-    const common: PciDeviceOptions = { id: id || undefined, addr: props.str('addr'), bus: props.str('bus'), multifunction: props.bool('multifunction', false) };
-    const dev = t.create(m, props, common);
-    unknownProperty(props, spec.driver);
-    m.devices.push(dev);
-  }
+  for (const spec of specs) createDevice(m, spec, false);
+}
+
+/** QMP device_add: creates a hot-pluggable device on the running machine. */
+export function hotplugDevice(m: Machine, spec: DeviceSpec): PluggedDevice {
+  return createDevice(m, spec, true);
+}
+
+/** QMP device_del: removes a device by id; throws QEMU's texts. */
+export function unplugDevice(m: Machine, id: string): void {
+  const i = m.devices.findIndex((d) => d.id === id);
+  if (i < 0) throw new DeviceError(`Device '${id}' not found`);
+  const dev = m.devices[i]!;
+  if (!dev.unplug) throw new DeviceError(`Bus '${dev.pci?.bus?.name ?? 'main-system-bus'}' does not support hotplugging`);
+  dev.unplug();
+  m.devices.splice(i, 1);
+  m.emitEvent('DEVICE_DELETED', { device: id, path: `/machine/peripheral/${id}` });
+}
+
+function createDevice(m: Machine, spec: DeviceSpec, hotplug: boolean): PluggedDevice {
+  const t = registry.get(spec.driver);
+  if (!t) throw new DeviceError(`'${spec.driver}' is not a valid device model name`);
+  const globals: [string, string][] = m.config.globals.filter((g) => g.driver === spec.driver).map((g) => [g.prop, g.value]);
+  const props = new OptsReader({ pairs: [...globals, ...spec.props] }, spec.driver);
+  const id = props.str('id') ?? '';
+  if (id && m.devices.some((d) => d.id === id)) throw new DeviceError(`Duplicate ID '${id}' for device`);
+  const common: PciDeviceOptions = { id: id || undefined, addr: props.str('addr'), bus: props.str('bus'), multifunction: props.bool('multifunction', false) };
+  if (hotplug && !t.hotpluggable) throw new DeviceError(`Bus '${common.bus ?? 'pci.0'}' does not support hotplugging`);
+  const dev = t.create(m, props, common);
+  unknownProperty(props, spec.driver);
+  m.devices.push(dev);
+  return dev;
 }
 
 function unknownProperty(props: OptsReader, driver: string): void {
@@ -175,14 +197,17 @@ for (const type of ['virtserialport', 'virtconsole'] as const) {
     name: type,
     category: 'Input',
     desc: type === 'virtconsole' ? 'virtio console port on a virtio-serial bus' : 'virtio serial port on a virtio-serial bus',
+    hotpluggable: true,
     create(m, props, common) {
       // Ports are not PCI devices: the common PCI properties other than id and bus do not exist.
       if (common.addr !== undefined) throw new DeviceError(`Property '${type}.addr' not found`);
       if (props.keys().includes('multifunction')) throw new DeviceError(`Property '${type}.multifunction' not found`);
       const req = { type, bus: common.bus, id: common.id, chardev: props.str('chardev'), name: props.str('name'), nr: props.uint('nr', 0xffff_ffff) };
       const isPciBus = (bus: string) => (m.hosts.some((h) => h.findBusByName(bus)) ? 'PCI' : undefined);
-      virtioRealize(() => virtioSerialBusesOf(m).plugPort(req, (id) => m.chardevs.get(id), isPciBus));
-      return { driver: type, id: common.id ?? '' };
+      const buses = virtioSerialBusesOf(m);
+      const port = virtioRealize(() => buses.plugPort(req, (id) => m.chardevs.get(id), isPciBus));
+      const unplug = () => buses.list().find((d) => d.serial.ports.includes(port))?.serial.removePort(port);
+      return { driver: type, id: common.id ?? '', unplug };
     },
   });
 }

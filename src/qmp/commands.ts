@@ -2,7 +2,8 @@
  * The QMP commands this machine answers, each a small handler over the Machine's host
  * API. Argument checking follows QEMU's visitor texts ("Parameter 'x' is unexpected").
  */
-import type { QDict, QInput } from '../qobject/index.js';
+import { QNum, type QDict, type QInput } from '../qobject/index.js';
+import { hotplugDevice, unplugDevice } from '../machine/device-registry.js';
 import type { Machine } from '../machine/machine.js';
 import { QmpError } from './errors.js';
 
@@ -23,15 +24,33 @@ export interface QmpCommandContext {
 
 /** A QMP command. */
 export interface QmpCommand {
-  /** Allowed argument names (others are rejected as unexpected). */
-  args?: readonly string[];
+  /** Allowed argument names (others are rejected as unexpected); 'any' takes every name, as device_add does. */
+  args?: readonly string[] | 'any';
   /** Handler; returns the `return` value (undefined = `{}`). */
   run(ctx: QmpCommandContext): QInput | undefined;
 }
 
 /** Rejects arguments the command does not take, in QEMU's wording. */
-export function checkArgs(args: QDict, allowed: readonly string[] = []): void {
+export function checkArgs(args: QDict, allowed: readonly string[] | 'any' = []): void {
+  if (allowed === 'any') return;
   for (const k of args.keys()) if (!allowed.includes(k)) throw new QmpError(`Parameter '${k}' is unexpected`);
+}
+
+/** A required string argument, with QEMU's missing/type texts. */
+function requiredString(args: QDict, name: string): string {
+  const v = args.get(name);
+  if (v === undefined) throw new QmpError(`Parameter '${name}' is missing`);
+  if (typeof v !== 'string') throw new QmpError(`Invalid parameter type for '${name}', expected: string`);
+  return v;
+}
+
+/** Runs a machine action, turning its errors into GenericError replies. */
+function generic<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof QmpError ? e : new QmpError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** The built-in command table. */
@@ -56,26 +75,27 @@ export const QMP_COMMANDS: Record<string, QmpCommand> = {
       machine.chardevs.list().map((c) => ({ label: c.id, filename: c.filename, 'frontend-open': c.connected })),
   },
   'stop': { run: ({ machine }) => void machine.stop() },
-  'cont': {
-    run: ({ machine }) => {
-      try {
-        machine.cont();
-      } catch (e) {
-        throw new QmpError((e as Error).message);
+  'cont': { run: ({ machine }) => generic(() => void machine.cont()) },
+  'device_add': {
+    args: 'any',
+    run: ({ machine, args }) => {
+      const driver = requiredString(args, 'driver');
+      const props: [string, string][] = [];
+      for (const [k, v] of args.entries()) {
+        if (k === 'driver') continue;
+        if (typeof v === 'string') props.push([k, v]);
+        else if (typeof v === 'boolean') props.push([k, v ? 'on' : 'off']);
+        else if (v instanceof QNum) props.push([k, String(v.toJs())]);
+        else throw new QmpError(`Invalid parameter type for '${k}', expected: string`);
       }
+      generic(() => hotplugDevice(machine, { driver, props }));
+      return undefined;
     },
   },
+  'device_del': { args: ['id'], run: ({ machine, args }) => generic(() => void unplugDevice(machine, requiredString(args, 'id'))) },
   'system_reset': { run: ({ machine }) => void machine.systemReset() },
   'system_powerdown': { run: ({ machine }) => void machine.systemPowerdown() },
-  'system_wakeup': {
-    run: ({ machine }) => {
-      try {
-        machine.systemWakeup();
-      } catch (e) {
-        throw new QmpError((e as Error).message);
-      }
-    },
-  },
+  'system_wakeup': { run: ({ machine }) => generic(() => void machine.systemWakeup()) },
   'quit': {
     run: ({ machine, afterResponse }) => {
       afterResponse(() => machine.quit());
