@@ -4,17 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type TypedEmitter from 'typed-emitter';
-import {
-  VIRTIO_CONSOLE_BAD_ID,
-  VIRTIO_CONSOLE_CONSOLE_PORT,
-  VIRTIO_CONSOLE_DEVICE_READY,
-  VIRTIO_CONSOLE_PORT_ADD,
-  VIRTIO_CONSOLE_PORT_NAME,
-  VIRTIO_CONSOLE_PORT_OPEN,
-  VIRTIO_CONSOLE_PORT_READY,
-  VIRTIO_CONSOLE_PORT_REMOVE,
-  VIRTIO_CONSOLE_RESIZE,
-} from '../../src/abi/virtio-console.js';
+import { VIRTIO_CONSOLE_BAD_ID, controlEventName } from '../../src/abi/virtio-console.js';
 import type { VirtioSerialPort } from './port.js';
 
 /** One control message as it crossed (or was meant to cross) the control queues. */
@@ -78,21 +68,7 @@ export type VirtioSerialEvents = {
 /** The emitter type behind `device.events`. */
 export class VirtioSerialEmitter extends (EventEmitter as new () => TypedEmitter<VirtioSerialEvents>) {}
 
-const EVENT_NAMES: Record<number, string> = {
-  [VIRTIO_CONSOLE_DEVICE_READY]: 'DEVICE_READY',
-  [VIRTIO_CONSOLE_PORT_ADD]: 'PORT_ADD',
-  [VIRTIO_CONSOLE_PORT_REMOVE]: 'PORT_REMOVE',
-  [VIRTIO_CONSOLE_PORT_READY]: 'PORT_READY',
-  [VIRTIO_CONSOLE_CONSOLE_PORT]: 'CONSOLE_PORT',
-  [VIRTIO_CONSOLE_RESIZE]: 'RESIZE',
-  [VIRTIO_CONSOLE_PORT_OPEN]: 'PORT_OPEN',
-  [VIRTIO_CONSOLE_PORT_NAME]: 'PORT_NAME',
-};
-
-/** The spec name of a control event number ("event 9" for unknown ones). */
-export function controlEventName(event: number): string {
-  return EVENT_NAMES[event] ?? `event ${event}`;
-}
+export { controlEventName };
 
 /** A control message as one trace fragment: `PORT_NAME id 1 value 1 name "org.qemu.guest_agent.0"`. */
 export function describeControl(msg: ControlMessage): string {

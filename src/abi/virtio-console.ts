@@ -85,3 +85,18 @@ export function decodeConsoleControl(bytes: Uint8Array): VirtioConsoleControl | 
     value: dv.getUint16(VIRTIO_CONSOLE_CONTROL_VALUE, true),
   };
 }
+
+/** The spec name of a control event number ("event 9" for unknown ones), for traces on both sides. */
+export function controlEventName(event: number): string {
+  const names: Record<number, string> = {
+    [VIRTIO_CONSOLE_DEVICE_READY]: 'DEVICE_READY',
+    [VIRTIO_CONSOLE_PORT_ADD]: 'PORT_ADD',
+    [VIRTIO_CONSOLE_PORT_REMOVE]: 'PORT_REMOVE',
+    [VIRTIO_CONSOLE_PORT_READY]: 'PORT_READY',
+    [VIRTIO_CONSOLE_CONSOLE_PORT]: 'CONSOLE_PORT',
+    [VIRTIO_CONSOLE_RESIZE]: 'RESIZE',
+    [VIRTIO_CONSOLE_PORT_OPEN]: 'PORT_OPEN',
+    [VIRTIO_CONSOLE_PORT_NAME]: 'PORT_NAME',
+  };
+  return names[event] ?? `event ${event}`;
+}

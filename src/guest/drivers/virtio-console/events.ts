@@ -5,17 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type TypedEmitter from 'typed-emitter';
-import {
-  VIRTIO_CONSOLE_BAD_ID,
-  VIRTIO_CONSOLE_CONSOLE_PORT,
-  VIRTIO_CONSOLE_DEVICE_READY,
-  VIRTIO_CONSOLE_PORT_ADD,
-  VIRTIO_CONSOLE_PORT_NAME,
-  VIRTIO_CONSOLE_PORT_OPEN,
-  VIRTIO_CONSOLE_PORT_READY,
-  VIRTIO_CONSOLE_PORT_REMOVE,
-  VIRTIO_CONSOLE_RESIZE,
-} from '../../../abi/virtio-console.js';
+import { VIRTIO_CONSOLE_BAD_ID, controlEventName } from '../../../abi/virtio-console.js';
 
 /** A control message as the driver sent or received it. */
 export interface ConsoleControlEvent {
@@ -118,20 +108,10 @@ export type VirtioConsoleEvents = {
 /** The emitter type behind `VirtioConsole.events`. */
 export class VirtioConsoleEmitter extends (EventEmitter as new () => TypedEmitter<VirtioConsoleEvents>) {}
 
-const NAMES: Record<number, string> = {
-  [VIRTIO_CONSOLE_DEVICE_READY]: 'DEVICE_READY',
-  [VIRTIO_CONSOLE_PORT_ADD]: 'PORT_ADD',
-  [VIRTIO_CONSOLE_PORT_REMOVE]: 'PORT_REMOVE',
-  [VIRTIO_CONSOLE_PORT_READY]: 'PORT_READY',
-  [VIRTIO_CONSOLE_CONSOLE_PORT]: 'CONSOLE_PORT',
-  [VIRTIO_CONSOLE_RESIZE]: 'RESIZE',
-  [VIRTIO_CONSOLE_PORT_OPEN]: 'PORT_OPEN',
-  [VIRTIO_CONSOLE_PORT_NAME]: 'PORT_NAME',
-};
 
 /** `PORT_OPEN id 1 value 1 name "x"`: one control message in trace form. */
 export function formatControl(msg: ConsoleControlEvent): string {
   const id = msg.id === VIRTIO_CONSOLE_BAD_ID ? 'BAD_ID' : String(msg.id);
   const name = msg.name === undefined ? '' : ` name ${JSON.stringify(msg.name)}`;
-  return `${NAMES[msg.event] ?? `event ${msg.event}`} id ${id} value ${msg.value}${name}`;
+  return `${controlEventName(msg.event)} id ${id} value ${msg.value}${name}`;
 }
