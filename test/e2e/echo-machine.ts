@@ -3,17 +3,15 @@
  * (or in-memory pipe) chardev, virtio-serial-pci with the agent port, the guest kernel with
  * the virtio-console driver, and port-echo on /dev/virtio-ports/org.qemu.guest_agent.0.
  *
- * It brings its own pacer rather than the CLI's MachineRunner, for two reasons. Host bytes
- * reach the device from the chardev's events, outside the scheduler, so the pacer wakes on
- * those events. And while the host is disconnected the guest polls every 100 ms of virtual
- * time forever, so "run until idle" never ends: each slice is capped in virtual time as well
- * as in events, which keeps host I/O (the next connect) served within one short slice.
+ * It is paced by the CLI's MachineRunner in virtual mode: chardev events wake it, and its
+ * slices are capped in virtual time, so the guest's 100 ms polling while the host is away
+ * never starves host I/O.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChardevRegistry, createChardevPipe, type Chardev, type ChardevPipeHost } from '../../src/chardev/index.js';
-import { NS_PER_MS } from '../../src/core/scheduler.js';
+import { MachineRunner } from '../../src/host/runner.js';
 import { defaultMachineConfig } from '../../src/machine/config.js';
 import { Machine } from '../../src/machine/machine.js';
 import { GuestOs } from '../../src/guest/boot.js';
@@ -27,57 +25,6 @@ import type { VirtioSerialPort } from '../../devices/virtio-serial/port.js';
 export const AGENT_PORT_NAME = 'org.qemu.guest_agent.0';
 /** Where the guest finds it. */
 export const AGENT_PORT_PATH = `/dev/virtio-ports/${AGENT_PORT_NAME}`;
-/** Events per slice before the pacer yields to Node's event loop. */
-export const PACER_SLICE_EVENTS = 20_000;
-/** Virtual time per slice before the pacer yields. */
-export const PACER_SLICE_NS = 50 * NS_PER_MS;
-
-/** Runs a machine as fast as it can, yielding to host I/O between bounded slices. */
-export class VirtualPacer {
-  private immediate: NodeJS.Immediate | undefined;
-  private stopped = true;
-  /** Slices run (for reports). */
-  slices = 0;
-
-  /** Paces `m`; `sources` are the chardevs whose events must wake it. */
-  constructor(
-    private readonly m: Machine,
-    sources: readonly Chardev[],
-  ) {
-    const wake = (): void => this.wake();
-    for (const c of sources) for (const ev of ['data', 'open', 'close', 'drain'] as const) c.on(ev, wake);
-    m.on('wake', wake);
-  }
-
-  /** Starts running. */
-  start(): void {
-    this.stopped = false;
-    this.wake();
-  }
-
-  /** Stops (the machine keeps its state). */
-  stop(): void {
-    this.stopped = true;
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
-  }
-
-  /** Something may be due: run a slice soon. */
-  wake(): void {
-    if (this.stopped || this.immediate) return;
-    this.immediate = setImmediate(() => this.tick());
-  }
-
-  private tick(): void {
-    this.immediate = undefined;
-    if (this.stopped || !this.m.isRunning()) return;
-    this.slices++;
-    const s = this.m.sched;
-    const r = s.run(s.now() + PACER_SLICE_NS, PACER_SLICE_EVENTS);
-    if (r !== 'idle') this.wake();
-  }
-}
-
 /** What to build. */
 export interface EchoMachineOptions {
   /** `socket` (a unix socket in a fresh temp dir, as the CLI default) or `pipe` (in process). */
@@ -97,7 +44,7 @@ export interface EchoMachine {
   /** The guest. */
   guest: GuestOs;
   /** Its pacer. */
-  pacer: VirtualPacer;
+  pacer: MachineRunner;
   /** The agent chardev. */
   chardev: Chardev;
   /** Unix socket path (socket transport). */
@@ -152,7 +99,8 @@ export async function startEchoMachine(opts: EchoMachineOptions): Promise<EchoMa
   const os = guest;
   const dev = machine.devices.find((d) => d.pci instanceof VirtioSerialPci)?.pci;
   if (!(dev instanceof VirtioSerialPci)) throw new Error('no virtio-serial-pci');
-  const pacer = new VirtualPacer(machine, [chardev]);
+  const pacer = new MachineRunner(machine, 'virtual');
+  machine.on('wake', () => pacer.wake());
   pacer.start();
   return {
     machine,
