@@ -20,6 +20,7 @@ import {
   type HostBridgeEntry,
 } from '../src/abi/fw-cfg.js';
 import { HANDOFF_ADDRESS, HANDOFF_MAX_SIZE, encodeHandoff, type Handoff, type HandoffPciFunction, type HandoffSleepState } from '../src/abi/handoff.js';
+import { PCI_INTERRUPT_LINE, PCI_SUBORDINATE_BUS } from '../src/abi/pci.js';
 import type { CpuBus } from '../src/machine/cpu-bus.js';
 import { ecamConfigAccess, portConfigAccess, type ConfigAccess } from './pci-config.js';
 import { enumerateRoot, walkFunctions, type FoundBus, type FoundFunction } from './pci-enumerate.js';
@@ -91,7 +92,7 @@ function accessFor(bus: CpuBus, host: HostBridgeEntry): ConfigAccess {
 function routeIntx(cfg: ConfigAccess, root: FoundBus, host: HostBridgeEntry): void {
   const visit = (bus: FoundBus, up: (slot: number, pin0: number) => number) => {
     for (const f of bus.functions) {
-      if (f.irqPin >= 1 && f.irqPin <= 4) cfg.write(f.bus, f.slot, f.fn, 0x3c, 1, up(f.slot, f.irqPin - 1));
+      if (f.irqPin >= 1 && f.irqPin <= 4) cfg.write(f.bus, f.slot, f.fn, PCI_INTERRUPT_LINE, 1, up(f.slot, f.irqPin - 1));
       if (f.child) visit(f.child, (slot, pin0) => up(f.slot, (slot + pin0) & 3));
     }
   };
@@ -116,11 +117,11 @@ function toHandoff(cfg: ConfigAccess, segment: number, f: FoundFunction): Handof
     revision: f.revision,
     headerType: f.headerType,
     irqPin: f.irqPin,
-    irqLine: f.irqPin ? cfg.read(f.bus, f.slot, f.fn, 0x3c, 1) : 0xff,
+    irqLine: f.irqPin ? cfg.read(f.bus, f.slot, f.fn, PCI_INTERRUPT_LINE, 1) : 0xff,
     bars: f.bars.filter((b) => b.base !== 0).map((b) => ({ index: b.index, kind: b.kind, prefetchable: b.prefetchable, base: b.base, size: b.size })),
   };
   if (f.child) {
-    const sub = cfg.read(f.bus, f.slot, f.fn, 0x1a, 1);
+    const sub = cfg.read(f.bus, f.slot, f.fn, PCI_SUBORDINATE_BUS, 1);
     out.bridge = { primary: f.bus, secondary: f.child.number, subordinate: sub };
   }
   return out;
