@@ -81,14 +81,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       done(code);
     };
     machine.on('quit', () => void finish(0));
-    const onSignal = (sig: NodeJS.Signals, num: number) => {
+    const onSignal = (num: number) => {
       process.stderr.write(`${PROGRAM_NAME}: terminating on signal ${num}\n`);
       machine.emitEvent('SHUTDOWN', { guest: false, reason: 'host-signal' });
       void finish(0);
-      void sig;
     };
-    process.once('SIGINT', () => onSignal('SIGINT', 2));
-    process.once('SIGTERM', () => onSignal('SIGTERM', 15));
+    process.once('SIGINT', () => onSignal(2));
+    process.once('SIGTERM', () => onSignal(15));
   });
 }
 
