@@ -154,9 +154,11 @@ describe('mount table', () => {
     expect(table).toEqual([
       [1, 0, '/', 'rootfs', 'rootfs', '0:2', 'rw,relatime'],
       [2, 1, '/dev', 'devtmpfs', 'devtmpfs', '0:3', 'rw,nosuid,relatime'],
-      [3, 1, '/mnt/a', 'tmpfs', 'scratch', '0:4', 'ro,relatime'],
+      [3, 1, '/sys', 'sysfs', 'sysfs', '0:4', 'rw,nosuid,nodev,noexec,relatime'],
+      [4, 1, '/proc', 'proc', 'proc', '0:5', 'rw,nosuid,nodev,noexec,relatime'],
+      [5, 1, '/mnt/a', 'tmpfs', 'scratch', '0:6', 'ro,relatime'],
     ]);
-    expect(m.id).toBe(3);
+    expect(m.id).toBe(5);
   });
 
   it('stacks mounts and shows the most recent one', () => {

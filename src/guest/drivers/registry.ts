@@ -4,11 +4,14 @@
  */
 import type { HandoffPciFunction } from '../../abi/handoff.js';
 import type { GuestPlatform } from '../platform/platform.js';
+import { bindPciSysfs } from '../platform/pci-sysfs.js';
 
 /** A guest PCI driver. */
 export interface GuestPciDriver {
-  /** Driver name (what /sys/bus/pci/drivers/<name> would show). */
+  /** Driver name (for logs, and /sys/bus/pci/drivers/<name> unless `pciDriverName` is set). */
   name: string;
+  /** The PCI driver's name in sysfs when it differs ("virtio-pci" for every virtio driver). */
+  pciDriverName?: string;
   /** True for functions this driver takes. */
   matches(fn: HandoffPciFunction): boolean;
   /** Binds to the function. Throwing leaves the function unbound (logged). */
@@ -24,6 +27,7 @@ export function probePciDrivers(platform: GuestPlatform, drivers: readonly Guest
     try {
       drv.probe(platform, fn);
       bound.set(fn, drv.name);
+      bindPciSysfs(platform.kernel.sysfs, platform.sysfsPath(fn), drv.pciDriverName ?? drv.name);
       platform.log(`${drv.name}: bound to ${platform.pciName(fn)}`);
     } catch (e) {
       platform.log(`${drv.name}: probe of ${platform.pciName(fn)} failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -27,3 +27,5 @@ export { SynthFs, SynthDir, synthFile, synthLink, constFile, type SynthFile, typ
 export type { Inode, FileSystem, FileOps, FsCaller, DirEntry, SetAttr, Stat, StatFs, IoctlArg, FileSystemFactory, FsFactoryContext } from './vfs/types.js';
 export * from './constants.js';
 export * from './signals.js';
+export { Sysfs, SYSFS_MAGIC, relativeSysfsLink, type SysfsAttr } from './sysfs/sysfs.js';
+export { Procfs, PROC_SUPER_MAGIC, mountinfoLine, mountsLine, type ProcfsSources } from './procfs/procfs.js';

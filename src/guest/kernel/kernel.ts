@@ -9,7 +9,7 @@ import type { SchedulerView } from '../../core/scheduler.js';
 import type { Trace } from '../../core/trace.js';
 import type { ProgramMain } from './block.js';
 import { Errno, WouldBlock } from './errno.js';
-import { DEFAULT_PATH, MS_NOSUID, O_RDWR, S_IFBLK, S_IFCHR, S_ISDIR, makedev } from './constants.js';
+import { DEFAULT_PATH, MS_NODEV, MS_NOEXEC, MS_NOSUID, O_RDWR, S_IFBLK, S_IFCHR, S_ISDIR, makedev } from './constants.js';
 import { rootCred, type Cred } from './cred.js';
 import { DeviceRegistry, type DeviceKind, type DeviceOps } from './devices.js';
 import { FdTable } from './fdtable.js';
@@ -30,6 +30,8 @@ import { isDirectory, mkdirp, parentPath, readWholeFile, removeIfPresent, writeW
 import { Tmpfs, type TmpfsOptions } from './vfs/tmpfs.js';
 import type { FileSystem, FileSystemFactory, FsFactoryContext, Stat } from './vfs/types.js';
 import { Vfs, type VfsContext } from './vfs/vfs.js';
+import { Sysfs } from './sysfs/sysfs.js';
+import { Procfs } from './procfs/procfs.js';
 
 /** How to build a kernel. */
 export interface KernelOptions {
@@ -69,6 +71,9 @@ export interface DeviceNodeOptions {
   kind?: DeviceKind;
 }
 
+// Types /proc/filesystems marks "nodev" (they need no block device).
+const VIRTUAL_FS_TYPES = new Set(['tmpfs', 'devtmpfs', 'sysfs', 'proc', 'rootfs', 'pipefs']);
+
 const SKELETON: readonly (readonly [string, number])[] = [
   ['/bin', 0o755], ['/sbin', 0o755], ['/etc', 0o755], ['/dev', 0o755], ['/proc', 0o555], ['/sys', 0o555],
   ['/run', 0o755], ['/tmp', 0o1777], ['/home', 0o755], ['/root', 0o700], ['/mnt', 0o755], ['/var', 0o755],
@@ -98,6 +103,10 @@ export class Kernel {
   readonly devtmpfs: Tmpfs;
   /** Kernel services handed to filesystem factories. */
   readonly fsFactoryContext: FsFactoryContext;
+  /** The /sys tree (mounted at /sys when the root has that directory). */
+  readonly sysfs: Sysfs;
+  /** The /proc tree (mounted at /proc when the root has that directory). */
+  readonly procfs: Procfs;
   private host: string;
   private domain: string;
   private readonly utsFixed: Pick<UtsName, 'sysname' | 'release' | 'version' | 'machine'>;
@@ -134,6 +143,18 @@ export class Kernel {
     this.registerFilesystem('devtmpfs', () => this.devtmpfs);
     const haveDev = isDirectory(this.vfs, this.kernelContext(), '/dev');
     if (haveDev) this.mount(this.devtmpfs, '/dev', MS_NOSUID);
+
+    this.sysfs = new Sysfs(this.allocAnonDev(), now);
+    this.procfs = new Procfs(this.allocAnonDev(), now, {
+      processes: () => this.processes(),
+      mounts: () => this.mounts(),
+      uptimeNs: () => BigInt(this.clock.monotonicNs()),
+    });
+    this.registerFilesystem('sysfs', () => this.sysfs.fs);
+    this.registerFilesystem('proc', () => this.procfs.fs);
+    this.procfs.registerText('filesystems', () => this.filesystemTypes().map((t) => `${VIRTUAL_FS_TYPES.has(t) ? 'nodev' : ''}\t${t}\n`).join(''));
+    if (isDirectory(this.vfs, this.kernelContext(), '/sys')) this.mount(this.sysfs.fs, '/sys', MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (isDirectory(this.vfs, this.kernelContext(), '/proc')) this.mount(this.procfs.fs, '/proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
     registerMemDevices(this.devices, new Prng(opts.seed ?? 'guest-kernel'), (line) => this.emit('console', line));
     if (haveDev) for (const [name, maj, min, mode] of MEM_DEVICE_NODES) this.createDeviceNode(`/dev/${name}`, maj, min, { mode });

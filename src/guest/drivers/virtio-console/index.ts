@@ -2,15 +2,18 @@
 import { PCI_DEVICE_ID_VIRTIO_CONSOLE, PCI_DEVICE_ID_VIRTIO_MODERN_BASE, PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_ID_CONSOLE } from '../../../abi/virtio.js';
 import type { GuestPciDriver } from '../registry.js';
 import { VirtioConsole } from './console.js';
+import { addVirtioSysfs } from '../virtio-pci/sysfs.js';
 
 /** PCI driver entry: takes transitional (1af4:1003) and modern (1af4:1043) virtio-serial functions. */
 export const virtioConsoleDriver: GuestPciDriver = {
   name: 'virtio_console',
+  pciDriverName: 'virtio-pci',
   matches: (fn) =>
     fn.vendor === PCI_VENDOR_ID_REDHAT_QUMRANET &&
     (fn.device === PCI_DEVICE_ID_VIRTIO_CONSOLE || fn.device === PCI_DEVICE_ID_VIRTIO_MODERN_BASE + VIRTIO_ID_CONSOLE),
   probe: (platform, fn) => {
     new VirtioConsole(platform, fn).start();
+    addVirtioSysfs(platform, fn, 'virtio_console', VIRTIO_ID_CONSOLE);
   },
 };
 
