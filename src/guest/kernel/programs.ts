@@ -52,7 +52,7 @@ export interface ResolvedProgram {
 
 const decoder = new TextDecoder();
 
-function loadOne(ctx: VfsContext, registry: ProgramRegistry, path: string): ResolvedProgram {
+function loadOne(ctx: VfsContext, registry: ProgramRegistry, path: string, depth = 0): ResolvedProgram {
   const r = walk(ctx, path, { follow: true });
   const step = last(r.chain);
   const inode = step.inode;
@@ -69,11 +69,34 @@ function loadOne(ctx: VfsContext, registry: ProgramRegistry, path: string): Reso
     file.ops.release?.(file);
   }
   const line = decoder.decode(head).split('\n')[0] ?? '';
-  if (!line.startsWith(BUILTIN_MARKER + ' ')) throw new Errno('ENOEXEC');
-  const name = line.slice(BUILTIN_MARKER.length + 1).trim();
-  const main = registry.get(name);
-  if (main === undefined) throw new Errno('ENOEXEC');
-  return { main, path: chainPath(r.chain), name };
+  const canonical = chainPath(r.chain);
+  if (line.startsWith(BUILTIN_MARKER + ' ')) {
+    const name = line.slice(BUILTIN_MARKER.length + 1).trim();
+    const main = registry.get(name);
+    if (main === undefined) throw new Errno('ENOEXEC');
+    return { main, path: canonical, name };
+  }
+  if (line.startsWith('#!') && depth < MAX_INTERPRETER_DEPTH) return loadScript(ctx, registry, line, path, depth);
+  throw new Errno('ENOEXEC');
+}
+
+// Linux's binfmt_script allows a few levels of interpreters naming interpreters.
+const MAX_INTERPRETER_DEPTH = 4;
+
+// "#!/bin/sh -e": the interpreter runs with its one optional argument, then the script's path.
+function loadScript(ctx: VfsContext, registry: ProgramRegistry, line: string, path: string, depth: number): ResolvedProgram {
+  const words = line.slice(2).trim();
+  if (words === '') throw new Errno('ENOEXEC');
+  const sp = words.search(/[ \t]/);
+  const interpPath = sp < 0 ? words : words.slice(0, sp);
+  const arg = sp < 0 ? '' : words.slice(sp).trim();
+  const interp = loadOne(ctx, registry, interpPath, depth + 1);
+  const pre = arg === '' ? [interpPath] : [interpPath, arg];
+  return {
+    main: (sys, argv) => interp.main(sys, [...pre, path, ...argv.slice(1)]),
+    path: interp.path,
+    name: interp.name,
+  };
 }
 
 /**
