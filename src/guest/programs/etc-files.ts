@@ -140,6 +140,10 @@ export function installEtcFiles(kernel: Kernel, opts: EtcOptions = {}): void {
   kernel.writeFile('/etc/debian_version', '12.0\n', 0o644);
   kernel.writeFile('/usr/lib/os-release', DEBIAN_OS_RELEASE, 0o644);
   kernel.createSymlink('/etc/os-release', '../usr/lib/os-release');
+  // base-files: /var/run and /var/lock are symlinks into the /run tmpfs.
+  kernel.mkdirp('/run/lock', 0o1777);
+  kernel.createSymlink('/var/run', '/run');
+  kernel.createSymlink('/var/lock', '/run/lock');
   const home = `/home/${userName}`;
   kernel.mkdirp(home, 0o700);
   kernel.chown(home, DEFAULT_USER_UID, DEFAULT_USER_UID);

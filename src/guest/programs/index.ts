@@ -23,6 +23,8 @@ import { guardOutput } from './stdio.js';
 import { falseMain, trueMain } from './true.js';
 import { unameMain } from './uname.js';
 import { wcMain } from './wc.js';
+import { loginMain } from './login.js';
+import { whoMain } from './who.js';
 
 /** Program name → entry point, for the minimal set. */
 export const MINIMAL_PROGRAMS: Readonly<Record<string, ProgramMain>> = {
@@ -58,6 +60,8 @@ export const COREUTILS_LAYOUT: readonly (readonly [string, ProgramMain])[] = [
   ['/usr/bin/wc', wcMain],
   ['/sbin/hwclock', hwclockMain],
   ['/usr/sbin/chpasswd', chpasswdMain],
+  ['/bin/login', loginMain],
+  ['/usr/bin/who', whoMain],
 ];
 
 /** Symlinks Debian has for these: /bin/sh → dash, systemd-sysv's power commands → systemctl. */
