@@ -13,6 +13,8 @@ import {
   FW_CFG_FILE_SYSTEM_STATES,
   FW_CFG_MAX_CPUS,
   FW_CFG_NB_CPUS,
+  FW_CFG_CMDLINE_DATA,
+  FW_CFG_CMDLINE_SIZE,
   INTX_ROUTED_BY_PIRQ,
   SYSTEM_STATE_ENABLED,
   SYSTEM_STATE_SLP_TYP_MASK,
@@ -73,6 +75,7 @@ export function runFirmware(bus: CpuBus): FirmwareReport {
     pci,
     acpi: { pmBase: chipset.pmBase, sciGsi: chipset.sciGsi },
     sleep: readSleepStates(fw),
+    cmdline: readCmdline(fw),
   };
   const block = encodeHandoff(handoff);
   bus.writeBytes(HANDOFF_ADDRESS, block);
@@ -126,6 +129,18 @@ function toHandoff(cfg: ConfigAccess, segment: number, f: FoundFunction): Handof
   }
   return out;
 }
+
+// The boot loader's job: fetch -append's text for the kernel.
+function readCmdline(fw: FwCfgClient): string {
+  const size = new DataView(fw.readItem(FW_CFG_CMDLINE_SIZE, 4).buffer).getUint32(0, true);
+  if (size === 0) return '';
+  const bytes = fw.readItem(FW_CFG_CMDLINE_DATA, Math.min(size, CMDLINE_MAX));
+  const nul = bytes.indexOf(0);
+  return new TextDecoder().decode(nul < 0 ? bytes : bytes.subarray(0, nul));
+}
+
+/** Longest command line the boot loader passes on (Linux's COMMAND_LINE_SIZE on x86). */
+const CMDLINE_MAX = 2048;
 
 function readE820(fw: FwCfgClient): Handoff['e820'] {
   const raw = fw.readFile(FW_CFG_FILE_E820) ?? new Uint8Array();

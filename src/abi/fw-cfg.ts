@@ -21,6 +21,10 @@ export const FW_CFG_RAM_SIZE = 0x03;
 export const FW_CFG_NB_CPUS = 0x05;
 /** Key: maximum CPU count, u16 little-endian. */
 export const FW_CFG_MAX_CPUS = 0x0f;
+/** Key: kernel command line length including its NUL, u32 little-endian (QEMU's -append). */
+export const FW_CFG_CMDLINE_SIZE = 0x14;
+/** Key: kernel command line bytes, NUL-terminated. */
+export const FW_CFG_CMDLINE_DATA = 0x15;
 /** Key: file directory (big-endian, as QEMU lays it out). */
 export const FW_CFG_FILE_DIR = 0x19;
 /** First key used for files. */

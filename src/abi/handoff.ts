@@ -85,6 +85,8 @@ export interface Handoff {
   acpi: { pmBase: number; sciGsi: number };
   /** Sleep states S3, S4, S5. */
   sleep: { s3: HandoffSleepState; s4: HandoffSleepState; s5: HandoffSleepState };
+  /** Kernel command line (QEMU's -append), as the boot loader passes it. */
+  cmdline: string;
 }
 
 /** Encodes a hand-off block (header + JSON payload). */

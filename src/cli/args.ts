@@ -41,7 +41,7 @@ export class CliError extends Error {
 /** Options that take an argument. */
 const WITH_ARG = new Set([
   'machine', 'M', 'm', 'smp', 'device', 'chardev', 'qmp', 'mon', 'global', 'name', 'rtc', 'display', 'vga', 'serial',
-  'qga', 'qmp-path', 'trace', 'clock', 'seed', 'accel',
+  'qga', 'qmp-path', 'trace', 'clock', 'seed', 'accel', 'append',
 ]);
 /** Flags. */
 const FLAGS = new Set(['nodefaults', 'S', 'no-shutdown', 'nographic', 'help', 'h', 'version']);
@@ -132,6 +132,9 @@ function applyOption(req: CliRequest, name: string, value: string): void {
     }
     case 'global':
       return applyGlobal(cfg, value);
+    case 'append':
+      cfg.append = value;
+      return;
     case 'name': {
       const o = parseQemuOpts(value, 'guest');
       cfg.name = o.implied ?? o.pairs.find(([k]) => k === 'guest')?.[1] ?? cfg.name;

@@ -32,6 +32,7 @@ export class GuestOs {
     const sec = Math.floor(env.realtimeNs / 1e9);
     this.kernel = new Kernel({ sched: env.sched, trace: env.trace, hostname: opts.hostname, realtime: { sec, nsec: env.realtimeNs - sec * 1e9 }, seed: env.seed });
     this.platform = new GuestPlatform(env, this.kernel);
+    this.kernel.cmdline = this.platform.handoff.cmdline;
     installMinimalPrograms(this.kernel);
     const bound = probePciDrivers(this.platform, opts.drivers);
     this.bound = new Map([...bound].map(([fn, name]) => [this.platform.pciName(fn), name]));

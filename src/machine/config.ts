@@ -69,6 +69,8 @@ export interface MachineConfig {
   noShutdown: boolean;
   /** `-nodefaults`: no default devices. */
   noDefaults: boolean;
+  /** Kernel command line (-append), handed to the guest through fw_cfg. */
+  append: string;
   /** `-global` defaults. */
   globals: GlobalProp[];
   /** Chardevs to open before the machine is built, in command-line order. */
@@ -98,6 +100,7 @@ export function defaultMachineConfig(): MachineConfig {
     startPaused: false,
     noShutdown: false,
     noDefaults: false,
+    append: '',
     globals: [],
     chardevs: [],
     devices: [],

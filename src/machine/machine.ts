@@ -150,6 +150,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
       layout: this.layout,
       hostBridges: hostBridgeTable(this.layout, this.hosts.slice(1).map((h) => ({ segment: h.domain }))),
       sleep: { s3: !this.pm.disableS3, s4: !this.pm.disableS4, s4Val: this.pm.s4Val },
+      cmdline: config.append,
     });
     this.trace.emit(0, 'machine', config.name, `pc machine: ${config.cpus} vCPUs, ${config.ramSize} bytes RAM, ${this.hosts.length} PCI domain(s), seed ${config.seed}`);
   }

@@ -5,6 +5,8 @@
 import {
   E820_ENTRY_SIZE,
   E820_RAM,
+  FW_CFG_CMDLINE_DATA,
+  FW_CFG_CMDLINE_SIZE,
   FW_CFG_FILE_E820,
   FW_CFG_FILE_EXTRA_PCI_ROOTS,
   FW_CFG_FILE_HOST_BRIDGES,
@@ -33,6 +35,8 @@ export interface PlatformFacts {
   hostBridges: HostBridgeEntry[];
   /** S3/S4 availability and SLP_TYP values, from PIIX4_PM's properties. */
   sleep: { s3: boolean; s4: boolean; s4Val: number };
+  /** Kernel command line. */
+  cmdline: string;
 }
 
 /** Fills fw_cfg with the platform facts. */
@@ -50,6 +54,9 @@ export function publishPlatform(fw: FwCfg, p: PlatformFacts): void {
   states[4] = (p.sleep.s4 ? SYSTEM_STATE_ENABLED : 0) | (p.sleep.s4Val & 7);
   states[5] = SYSTEM_STATE_ENABLED;
   fw.setFile(FW_CFG_FILE_SYSTEM_STATES, states);
+  const cmdline = new TextEncoder().encode(p.cmdline + '\0');
+  fw.setItem(FW_CFG_CMDLINE_SIZE, le(cmdline.length, 4));
+  fw.setItem(FW_CFG_CMDLINE_DATA, cmdline);
 }
 
 function e820(layout: RamLayout): Uint8Array {

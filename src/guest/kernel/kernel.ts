@@ -107,6 +107,8 @@ export class Kernel {
   readonly sysfs: Sysfs;
   /** The /proc tree (mounted at /proc when the root has that directory). */
   readonly procfs: Procfs;
+  /** The command line the boot loader passed (/proc/cmdline); set at boot from the hand-off. */
+  cmdline = '';
   private host: string;
   private domain: string;
   private readonly utsFixed: Pick<UtsName, 'sysname' | 'release' | 'version' | 'machine'>;
@@ -152,6 +154,7 @@ export class Kernel {
     });
     this.registerFilesystem('sysfs', () => this.sysfs.fs);
     this.registerFilesystem('proc', () => this.procfs.fs);
+    this.procfs.registerText('cmdline', () => `${this.cmdline}\n`);
     this.procfs.registerText('filesystems', () => this.filesystemTypes().map((t) => `${VIRTUAL_FS_TYPES.has(t) ? 'nodev' : ''}\t${t}\n`).join(''));
     if (isDirectory(this.vfs, this.kernelContext(), '/sys')) this.mount(this.sysfs.fs, '/sys', MS_NOSUID | MS_NODEV | MS_NOEXEC);
     if (isDirectory(this.vfs, this.kernelContext(), '/proc')) this.mount(this.procfs.fs, '/proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
