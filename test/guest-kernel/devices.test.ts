@@ -99,6 +99,7 @@ describe('character devices', () => {
     expect(k.devices.majors('char')).toEqual([
       { major: 1, name: 'mem' },
       { major: 5, name: '/dev/console' },
+      { major: 10, name: 'misc' },
       { major: 254, name: 'virtio-portsdev' },
     ]);
   });

@@ -36,6 +36,10 @@ export interface QueueLimits {
   discard?: { maxSectors: number; granularity: number };
   /** Whether the device has a volatile write cache (flush requests matter). */
   writeCache: boolean;
+  /** Physical block size in bytes (default: the logical block size). */
+  physicalBlockSize?: number;
+  /** Spinning medium (sysfs queue/rotational); Linux assumes so unless the driver says otherwise. */
+  rotational?: boolean;
 }
 
 /** A block driver's request entry point. */
@@ -68,4 +72,30 @@ export interface GendiskSpec {
   sysfsParent?: string;
   /** The driver. */
   driver: BlockDriver;
+  /** Driver name /proc/devices shows for a static major ("sd"); dynamic majors are named when allocated. */
+  driverName?: string;
+}
+
+/**
+ * A block device as its users (filesystems, swap, device-mapper) see it: a whole disk, a
+ * partition or a dm device, opened with `kernel.block.open(dev)`. Bios are relative to
+ * the device itself; the block layer offsets, bounds-checks, splits and counts them.
+ */
+export interface BlockDevice {
+  /** Encoded dev_t. */
+  readonly dev: number;
+  /** Kernel name ("vda1", "dm-0"). */
+  readonly name: string;
+  /** Capacity in 512-byte sectors (a dm device's changes when a table is swapped in). */
+  readonly capacity: number;
+  /** Queue limits (a partition shares its disk's). */
+  readonly limits: QueueLimits;
+  /** Writes fail with EROFS. */
+  readonly readOnly: boolean;
+  /** Queues a request; `end` is always called later, never before submit returns. */
+  submit(bio: Bio): void;
+  /** Claims the device for exclusive use by `holder` (mount, swap, dm); EBUSY if another holder has it. */
+  claim(holder: string): void;
+  /** Drops one claim taken by `holder`. */
+  release(holder: string): void;
 }
