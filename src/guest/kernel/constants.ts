@@ -31,8 +31,10 @@ export const O_DIRECTORY = 0o200000;
 export const O_NOFOLLOW = 0o400000;
 /** open(2): close on spawn. */
 export const O_CLOEXEC = 0o2000000;
+/** open(2)/fcntl(2) O_ASYNC (FASYNC): signal-driven I/O; only F_SETFL turns it on, as in Linux. */
+export const O_ASYNC = 0o20000;
 /** Status flags F_SETFL may change. */
-export const O_SETFL_MASK = O_APPEND | O_NONBLOCK;
+export const O_SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC;
 
 /** File type mask of st_mode. */
 export const S_IFMT = 0o170000;
@@ -111,6 +113,10 @@ export const F_SETFD = 2;
 export const F_GETFL = 3;
 /** fcntl: set status flags (O_APPEND, O_NONBLOCK). */
 export const F_SETFL = 4;
+/** fcntl: set the process (pid > 0) or group (-pgid) that gets SIGIO for the file. */
+export const F_SETOWN = 8;
+/** fcntl: get the SIGIO owner (negative: a process group). */
+export const F_GETOWN = 9;
 /** fcntl: F_DUPFD with close-on-exec set. */
 export const F_DUPFD_CLOEXEC = 1030;
 /** Descriptor flag: close on spawn. */
@@ -203,3 +209,12 @@ export function major(dev: number): number {
 export function minor(dev: number): number {
   return (dev & 0xff) | ((dev >>> 12) & 0xfff00);
 }
+
+/** ioctl: freeze the filesystem a file is on (_IOWR('X', 119, int)); needs CAP_SYS_ADMIN. */
+export const FIFREEZE = 0xc0045877;
+/** ioctl: thaw a frozen filesystem (_IOWR('X', 120, int)). */
+export const FITHAW = 0xc0045878;
+/** ioctl: discard free space (_IOWR('X', 121, struct fstrim_range)); len comes back as bytes trimmed. */
+export const FITRIM = 0xc0185879;
+/** Bytes of struct fstrim_range: u64 start, u64 len, u64 minlen. */
+export const FSTRIM_RANGE_SIZE = 24;

@@ -30,13 +30,20 @@ import { isDirectory, mkdirp, parentPath, readWholeFile, removeIfPresent, writeW
 import { Tmpfs, type TmpfsOptions } from './vfs/tmpfs.js';
 import type { FileSystem, FileSystemFactory, FsFactoryContext, Stat } from './vfs/types.js';
 import { Vfs, type VfsContext } from './vfs/vfs.js';
+import { switchRoot } from './vfs/switch-root.js';
 import { Sysfs } from './sysfs/sysfs.js';
 import { Procfs } from './procfs/procfs.js';
+import { BlockLayer } from './block/layer.js';
 
 /** How to build a kernel. */
 export interface KernelOptions {
   /** The machine's scheduler (the only source of time and of execution). */
   sched: SchedulerView;
+  /**
+   * Where processes are scheduled (default `sched`): the power code passes a freezer here,
+   * so user space can be stopped while the kernel itself keeps working (hibernation).
+   */
+  taskSched?: SchedulerView;
   /** The machine's trace. */
   trace: Trace;
   /** Initial host name (default "localhost"). */
@@ -107,6 +114,8 @@ export class Kernel {
   readonly sysfs: Sysfs;
   /** The /proc tree (mounted at /proc when the root has that directory). */
   readonly procfs: Procfs;
+  /** The block layer: disks, partitions, device-mapper, swap. */
+  readonly block: BlockLayer;
   /** The command line the boot loader passed (/proc/cmdline); set at boot from the hand-off. */
   cmdline = '';
   private host: string;
@@ -128,7 +137,7 @@ export class Kernel {
     this.fsFactoryContext = { allocAnonDev: () => this.allocAnonDev(), now };
     this.vfs = new Vfs(new MountTable(), this.devices);
     this.procs = new ProcessTable({
-      sched: this.sched,
+      sched: opts.taskSched ?? this.sched,
       trace: this.trace,
       makeSys: (p) => new Syscalls(this, p),
       panic: (msg) => this.panic(msg),
@@ -161,6 +170,7 @@ export class Kernel {
 
     registerMemDevices(this.devices, new Prng(opts.seed ?? 'guest-kernel'), (line) => this.emit('console', line));
     if (haveDev) for (const [name, maj, min, mode] of MEM_DEVICE_NODES) this.createDeviceNode(`/dev/${name}`, maj, min, { mode });
+    this.block = new BlockLayer(this);
 
     this.startProcess(opts.init ?? initMain, '', ['init'], {}, undefined, rootCred(), this.consoleFds());
   }
@@ -448,6 +458,18 @@ export class Kernel {
   /** A new tmpfs instance (not mounted). */
   createTmpfs(opts: Partial<Omit<TmpfsOptions, 'dev' | 'now'>> = {}): Tmpfs {
     return new Tmpfs({ dev: this.allocAnonDev(), now: () => this.clock.realtime(), ...opts });
+  }
+
+  /**
+   * Makes `fs` the root filesystem (an initramfs's switch_root): mounted over "/", with
+   * /dev, /proc, /sys and /run moved onto it. May throw WouldBlock before changing
+   * anything while the new root's directories are read; call it again once woken.
+   */
+  switchRoot(fs: FileSystem, flags = 0): Mount {
+    const r = switchRoot(this.vfs.mounts, fs, flags, this.kernelContext().caller, this.procs.list());
+    this.emit('kernel', `switch_root: ${fs.source} (${fs.type}) is now / (${r.root.options()}) id ${r.root.id}; moved ${r.moved.map((m) => m.path).join(' ') || 'nothing'}`);
+    for (const m of r.left) this.emit('kernel', `switch_root: ${m.path} has no mount point on the new root, left behind`);
+    return r.root;
   }
 
   /** Mounts on behalf of a syscall or the host, with tracing. */

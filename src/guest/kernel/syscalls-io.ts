@@ -9,11 +9,16 @@ import {
   FD_CLOEXEC,
   F_DUPFD,
   F_DUPFD_CLOEXEC,
+  FIFREEZE,
+  FITHAW,
   F_GETFD,
   F_GETFL,
+  F_GETOWN,
   F_SETFD,
   F_SETFL,
+  F_SETOWN,
   O_APPEND,
+  O_ASYNC,
   O_CLOEXEC,
   O_NONBLOCK,
   O_SETFL_MASK,
@@ -27,12 +32,15 @@ import {
   SEEK_CUR,
   SEEK_END,
   SEEK_SET,
+  S_ISDIR,
+  S_ISREG,
 } from './constants.js';
+import { isRoot } from './cred.js';
 import { createPipe } from './pipe.js';
 import { SIGPIPE } from './signals.js';
 import { SyscallBase } from './syscall-base.js';
 import { PollTable, type WaitQueue } from './waitqueue.js';
-import { fileGet, filePut, type OpenFile } from './vfs/file.js';
+import { fileGet, filePut, type FileOwner, type OpenFile } from './vfs/file.js';
 import type { IoctlArg, Stat, StatFs } from './vfs/types.js';
 import { statOf } from './vfs/vfs.js';
 
@@ -192,9 +200,27 @@ export abstract class IoSyscalls extends SyscallBase {
       if (e !== undefined) e.cloexec = request === FIOCLEX;
       return 0;
     }
+    if (request === FIFREEZE || request === FITHAW) return yield* this.freezeIoctl(f, request);
     const ioctl = f.ops.ioctl;
-    if (ioctl === undefined) throw new Errno('ENOTTY');
+    if (ioctl === undefined) {
+      // A filesystem's own files and directories get the filesystem's ioctls (FITRIM).
+      const fs = f.inode.fs;
+      const fsIoctl = fs.ioctl;
+      if (fsIoctl === undefined || !(S_ISREG(f.inode.mode) || S_ISDIR(f.inode.mode))) throw new Errno('ENOTTY');
+      const caller = this.caller();
+      return yield* this.retry(() => fsIoctl.call(fs, f, request, arg, caller));
+    }
     return yield* this.retry(() => ioctl(f, request, arg), f);
+  }
+
+  // FIFREEZE and FITHAW act on the filesystem of any open file, as Linux's generic ioctl code does.
+  private *freezeIoctl(f: OpenFile, request: number): SysCall<number> {
+    if (!isRoot(this.proc.cred)) throw new Errno('EPERM');
+    const fs = f.inode.fs;
+    const op = request === FIFREEZE ? fs.freeze : fs.thaw;
+    if (op === undefined) throw new Errno('EOPNOTSUPP');
+    yield* this.retry(() => op.call(fs));
+    return 0;
   }
 
   /** dup(2). */
@@ -224,7 +250,7 @@ export abstract class IoSyscalls extends SyscallBase {
     return newFd;
   }
 
-  /** fcntl(2): F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL. */
+  /** fcntl(2): F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETOWN/F_SETOWN. */
   fcntl(fd: number, cmd: number, arg = 0): number {
     this.enter();
     const e = this.proc.fds.get(fd);
@@ -240,12 +266,36 @@ export abstract class IoSyscalls extends SyscallBase {
         return 0;
       case F_GETFL:
         return e.file.flags;
-      case F_SETFL:
-        e.file.flags = (e.file.flags & ~O_SETFL_MASK) | (arg & O_SETFL_MASK);
+      case F_SETFL: {
+        const f = e.file;
+        // As Linux's setfl: only a change of O_ASYNC reaches the driver (so an O_ASYNC
+        // given to open(), which never did, makes a later F_SETFL O_ASYNC a no-op too).
+        if (((arg ^ f.flags) & O_ASYNC) !== 0) f.ops.fasync?.(f, (arg & O_ASYNC) !== 0);
+        f.flags = (f.flags & ~O_SETFL_MASK) | (arg & O_SETFL_MASK);
+        return 0;
+      }
+      case F_GETOWN:
+        return e.file.owner?.pid ?? 0;
+      case F_SETOWN:
+        e.file.owner = this.fileOwner(arg);
         return 0;
       default:
         throw new Errno('EINVAL');
     }
+  }
+
+  /** F_SETOWN's owner: a process (pid > 0), a process group (-pgid), or nobody (0); ESRCH if none such. */
+  private fileOwner(who: number): FileOwner | undefined {
+    if (who === 0) return undefined;
+    const procs = this.kernel.procs;
+    const targets = () => (who > 0 ? [procs.get(who)].filter((p) => p !== undefined) : procs.list().filter((p) => p.pgid === -who));
+    if (targets().length === 0) throw new Errno('ESRCH');
+    return {
+      pid: who,
+      signal: (sig) => {
+        for (const p of targets()) procs.send(p, sig, 0);
+      },
+    };
   }
 
   /** pipe2(2): [read fd, write fd]; flags may hold O_NONBLOCK and O_CLOEXEC. */

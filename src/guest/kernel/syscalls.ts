@@ -20,8 +20,11 @@ import {
 import { checkAccess, copyCred, isRoot, type Cred } from './cred.js';
 import { ProcessExit } from './process.js';
 import { resolveProgram } from './programs.js';
-import { NSIG, SIGKILL, SIGSTOP, WNOHANG, exitedStatus, type SignalAction } from './signals.js';
+import { rebootSyscall } from './reboot.js';
+import { NSIG, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, WNOHANG, exitedStatus, type SignalAction } from './signals.js';
 import { FsSyscalls } from './syscalls-fs.js';
+import { NetSyscalls } from './net/syscalls.js';
+import type { PollFd } from './syscalls-io.js';
 import { isValidTimespec, timespecFromNs, type Timespec } from './time.js';
 import { fileGet, filePut, type OpenFile } from './vfs/file.js';
 import { last, walk, type PathChain } from './vfs/namei.js';
@@ -72,6 +75,16 @@ export interface UtsName {
   domainname: string;
 }
 
+/** A signal set as sigprocmask takes it: valid numbers only, never SIGKILL or SIGSTOP. */
+function blockable(set: Iterable<number>): Set<number> {
+  const out = new Set<number>();
+  for (const s of set) {
+    if (!Number.isInteger(s) || s < 1 || s > NSIG) throw new Errno('EINVAL');
+    if (s !== SIGKILL && s !== SIGSTOP) out.add(s);
+  }
+  return out;
+}
+
 function basename(p: string): string {
   const parts = p.split('/').filter((s) => s !== '');
   return parts[parts.length - 1] ?? p;
@@ -79,6 +92,13 @@ function basename(p: string): string {
 
 /** The syscalls of one process. */
 export class Syscalls extends FsSyscalls {
+  private netCalls: NetSyscalls | undefined;
+
+  /** The network syscalls (socket, sendto, recvfrom, getifaddrs), as `sys.net`. */
+  get net(): NetSyscalls {
+    return (this.netCalls ??= new NetSyscalls(this.kernel, this.proc));
+  }
+
   /** The process's environment (mutable, like environ). */
   get env(): Record<string, string> {
     return this.proc.env;
@@ -325,6 +345,63 @@ export class Syscalls extends FsSyscalls {
     throw new Errno('EINTR');
   }
 
+  /**
+   * sigprocmask(2): SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK with `set` (undefined: only
+   * query); returns the previous blocked set. SIGKILL and SIGSTOP cannot be blocked.
+   */
+  sigprocmask(how: number, set?: Iterable<number>): Set<number> {
+    this.enter();
+    const prev = new Set(this.proc.blocked);
+    if (set === undefined) return prev;
+    const sigs = blockable(set);
+    if (how === SIG_BLOCK) for (const s of sigs) this.proc.blocked.add(s);
+    else if (how === SIG_UNBLOCK) for (const s of sigs) this.proc.blocked.delete(s);
+    else if (how === SIG_SETMASK) this.proc.blocked = sigs;
+    else throw new Errno('EINVAL');
+    // Unblocking makes pending signals deliverable right away.
+    this.enter();
+    return prev;
+  }
+
+  /**
+   * sigsuspend(2): with `mask` as the blocked set, waits until a signal is handled, then
+   * restores the old set and fails with EINTR, as it always does. Swapping the mask and
+   * sleeping are one step, so a signal unblocked by `mask` cannot slip in between.
+   */
+  *sigsuspend(mask: Iterable<number>): SysCall<never> {
+    const saved = this.proc.blocked;
+    this.proc.blocked = blockable(mask);
+    try {
+      if (this.kernel.procs.hasDeliverable(this.proc)) {
+        this.enter();
+        throw new Errno('EINTR');
+      }
+      yield* this.sleepOn([]);
+      throw new Errno('EINTR');
+    } finally {
+      this.proc.blocked = saved;
+    }
+  }
+
+  /**
+   * ppoll(2): poll() with `mask` as the blocked set for its duration, swapped in and out
+   * atomically, so a signal it unblocks either ends the wait (EINTR, handler run) or, if
+   * already pending, makes it fail at once: sigsuspend that also watches descriptors.
+   */
+  *ppoll(fds: PollFd[], timeoutNs: number, mask: Iterable<number>): SysCall<number> {
+    const saved = this.proc.blocked;
+    this.proc.blocked = blockable(mask);
+    try {
+      if (this.kernel.procs.hasDeliverable(this.proc)) {
+        this.enter();
+        throw new Errno('EINTR');
+      }
+      return yield* this.poll(fds, timeoutNs);
+    } finally {
+      this.proc.blocked = saved;
+    }
+  }
+
   /** sched_yield(2): lets every other event due now run first. */
   *schedYield(): SysCall<void> {
     this.enter();
@@ -384,6 +461,33 @@ export class Syscalls extends FsSyscalls {
     this.kernel.setHostname(name);
   }
 
+  /**
+   * reboot(2) as the C library wraps it (it supplies the magic numbers): root only (EPERM),
+   * EINVAL for an unknown command; filesystems are synced first. RESTART, HALT and POWER_OFF
+   * do not return; SW_SUSPEND returns once the machine has resumed from hibernation.
+   */
+  *reboot(cmd: number, arg?: string): SysCall<void> {
+    this.enter();
+    const self = this;
+    yield* rebootSyscall(this.kernel, this.proc.cred, cmd, arg, {
+      sync: () => self.sync(),
+      *park() {
+        try {
+          yield* self.sleepOn([]);
+        } catch (e) {
+          if (!Errno.is(e, 'EINTR')) throw e;
+        }
+      },
+      *wait(q) {
+        try {
+          yield* self.sleepOn([q]);
+        } catch (e) {
+          if (!Errno.is(e, 'EINTR')) throw e;
+        }
+      },
+    });
+  }
+
   /** sync(2): asks every mounted filesystem to write back. */
   *sync(): SysCall<void> {
     this.enter();
@@ -391,5 +495,23 @@ export class Syscalls extends FsSyscalls {
       const sync = m.fs.sync;
       if (sync !== undefined) yield* this.retry(() => sync.call(m.fs));
     }
+  }
+
+  /** swapon(2): root only; `path` must be a block device carrying a version-1 swap signature. */
+  *swapon(path: string, flags = 0): SysCall<void> {
+    this.enter();
+    if (!isRoot(this.proc.cred)) throw new Errno('EPERM');
+    const real = yield* this.realpath(path);
+    const st = yield* this.stat(real);
+    const pid = this.proc.pid;
+    yield* this.retry(() => this.kernel.block.swap.swapon(real, st.mode, st.rdev, flags, pid));
+  }
+
+  /** swapoff(2): root only; EINVAL unless `path` is an active swap area. */
+  *swapoff(path: string): SysCall<void> {
+    this.enter();
+    if (!isRoot(this.proc.cred)) throw new Errno('EPERM');
+    const st = yield* this.stat(path);
+    this.kernel.block.swap.swapoff(st.rdev);
   }
 }

@@ -25,6 +25,12 @@ import { unameMain } from './uname.js';
 import { wcMain } from './wc.js';
 import { loginMain } from './login.js';
 import { whoMain } from './who.js';
+import { dmsetupMain } from './dmsetup.js';
+import { mkswapMain } from './mkswap.js';
+import { swapoffMain, swaponMain } from './swapon.js';
+import { mountMain, umountMain } from './mount.js';
+import { mkfsExt4Main, mkfsXfsMain } from './mkfs.js';
+import { blkidMain, fsfreezeMain, fstrimMain } from './fstools.js';
 
 /** Program name → entry point, for the minimal set. */
 export const MINIMAL_PROGRAMS: Readonly<Record<string, ProgramMain>> = {
@@ -62,6 +68,17 @@ export const COREUTILS_LAYOUT: readonly (readonly [string, ProgramMain])[] = [
   ['/usr/sbin/chpasswd', chpasswdMain],
   ['/bin/login', loginMain],
   ['/usr/bin/who', whoMain],
+  ['/sbin/dmsetup', dmsetupMain],
+  ['/sbin/mkswap', mkswapMain],
+  ['/sbin/swapon', swaponMain],
+  ['/sbin/swapoff', swapoffMain],
+  ['/bin/mount', mountMain],
+  ['/bin/umount', umountMain],
+  ['/sbin/mke2fs', mkfsExt4Main],
+  ['/sbin/mkfs.xfs', mkfsXfsMain],
+  ['/sbin/blkid', blkidMain],
+  ['/sbin/fsfreeze', fsfreezeMain],
+  ['/sbin/fstrim', fstrimMain],
 ];
 
 /** Symlinks Debian has for these: /bin/sh → dash, systemd-sysv's power commands → systemctl. */
@@ -71,6 +88,7 @@ export const COREUTILS_SYMLINKS: readonly (readonly [string, string])[] = [
   ['/sbin/reboot', '/bin/systemctl'],
   ['/sbin/halt', '/bin/systemctl'],
   ['/sbin/poweroff', '/bin/systemctl'],
+  ['/sbin/mkfs.ext4', 'mke2fs'],
 ];
 
 /** Installs the whole userland into the kernel's root filesystem. */

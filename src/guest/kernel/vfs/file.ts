@@ -3,9 +3,17 @@
  * descriptors, in one process or across a spawn, may share one, and with it the position
  * and status flags.
  */
-import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../constants.js';
+import { O_ACCMODE, O_ASYNC, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../constants.js';
 import type { FileOps, FsCaller, Inode } from './types.js';
 import type { Mount } from './mounts.js';
+
+/** Who gets SIGIO for a file (F_SETOWN), with the means to signal it. */
+export interface FileOwner {
+  /** As F_GETOWN reports it: a pid, or minus a process group id. */
+  readonly pid: number;
+  /** Sends `sig` to the owner (quietly nothing if it is gone). */
+  signal(sig: number): void;
+}
 
 /** One open file description. */
 export class OpenFile {
@@ -15,6 +23,8 @@ export class OpenFile {
   refs = 1;
   /** State a driver or filesystem keeps per open (its "private_data"). */
   driverData: unknown = undefined;
+  /** The SIGIO recipient set by F_SETOWN (struct fown_struct). */
+  owner: FileOwner | undefined = undefined;
 
   constructor(
     /** The inode opened (pipes have an anonymous one). */
@@ -60,6 +70,8 @@ export function filePut(file: OpenFile): void {
   if (file.refs <= 0) throw new Error(`kernel: ${file.path} released twice`);
   if (--file.refs > 0) return;
   try {
+    // As Linux's __fput: leave the driver's async list before release.
+    if ((file.flags & O_ASYNC) !== 0) file.ops.fasync?.(file, false);
     file.ops.release?.(file);
   } finally {
     if (file.mount !== undefined) file.mount.refs--;

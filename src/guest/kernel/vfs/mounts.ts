@@ -17,14 +17,14 @@ export class Mount {
   constructor(
     /** Mount id (reused after umount, like Linux's). */
     readonly id: number,
-    /** The mount it sits on; undefined only for the initial root mount. */
-    readonly parent: Mount | undefined,
+    /** The mount it sits on; undefined only for the initial root mount (changes on a move). */
+    public parent: Mount | undefined,
     /** The mounted filesystem. */
     readonly fs: FileSystem,
     /** The directory of `parent` it covers (undefined for the initial root). */
-    readonly mountpoint: Inode | undefined,
-    /** Absolute path of the mount point when it was mounted. */
-    readonly path: string,
+    public mountpoint: Inode | undefined,
+    /** Absolute path of the mount point when it was mounted (or moved). */
+    public path: string,
     /** MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC. */
     public flags: number,
   ) {}
@@ -55,6 +55,8 @@ export class MountTable {
   private readonly mounts: Mount[] = [];
   private readonly covers = new Map<Mount, Map<Inode, Mount[]>>();
   private rootMount: Mount | undefined;
+  // After a switch-root, the mount processes see as "/"; mounts outside it are not listed.
+  private visibleRoot: Mount | undefined;
 
   /** The initial root mount. */
   get root(): Mount {
@@ -62,9 +64,45 @@ export class MountTable {
     return this.rootMount;
   }
 
-  /** Mounts in mount order. */
+  /** Mounts in mount order; after a switch-root, only those at or under the new root (as mountinfo shows them). */
   list(): readonly Mount[] {
-    return this.mounts;
+    const top = this.visibleRoot;
+    return top === undefined ? this.mounts : this.mounts.filter((m) => isUnder(m, top));
+  }
+
+  /** True if `fs` is attached anywhere, hidden mounts included. */
+  isMounted(fs: FileSystem): boolean {
+    return this.mounts.some((m) => m.fs === fs);
+  }
+
+  /** Makes `m` the root the listing starts from (switch-root); the old root stays underneath. */
+  setVisibleRoot(m: Mount): void {
+    this.visibleRoot = m;
+  }
+
+  /** mount --move: re-attaches `m`, with everything mounted on it, over directory `at` of `parent`. */
+  move(m: Mount, parent: Mount, at: Inode, path: string): void {
+    if (m.parent === undefined || m.mountpoint === undefined || isUnder(parent, m)) throw new Errno('EINVAL');
+    const stack = this.covers.get(m.parent)?.get(m.mountpoint);
+    if (stack === undefined || !stack.includes(m)) throw new Errno('EINVAL');
+    stack.splice(stack.indexOf(m), 1);
+    if (stack.length === 0) this.covers.get(m.parent)?.delete(m.mountpoint);
+    const subtree = this.mounts.filter((x) => isUnder(x, m));
+    const oldPath = m.path;
+    for (const x of subtree) {
+      const rest = x.path.slice(oldPath.length);
+      x.path = path === '/' ? rest || '/' : path + rest;
+    }
+    m.parent = parent;
+    m.mountpoint = at;
+    let byInode = this.covers.get(parent);
+    if (byInode === undefined) this.covers.set(parent, (byInode = new Map()));
+    const dst = byInode.get(at);
+    if (dst === undefined) byInode.set(at, [m]);
+    else dst.push(m);
+    // Like Linux's namespace list, a moved tree is listed after what was already there.
+    for (const x of subtree) this.mounts.splice(this.mounts.indexOf(x), 1);
+    this.mounts.push(...subtree);
   }
 
   /** Attaches the first filesystem as "/". */
@@ -121,4 +159,9 @@ export class MountTable {
     while (used.has(id)) id++;
     return id;
   }
+}
+
+function isUnder(m: Mount, top: Mount): boolean {
+  for (let x: Mount | undefined = m; x !== undefined; x = x.parent) if (x === top) return true;
+  return false;
 }

@@ -118,6 +118,8 @@ export interface FileOps {
   llseek?(file: OpenFile, offset: number, whence: number): number;
   /** Makes written data durable. Missing: succeeds. */
   fsync?(file: OpenFile): void;
+  /** O_ASYNC turned on or off by F_SETFL (or off at the last close): join or leave the SIGIO list. */
+  fasync?(file: OpenFile, on: boolean): void;
   /** Last reference closed; must not block. */
   release?(file: OpenFile): void;
   /** A stream has no position: lseek/pread/pwrite fail with ESPIPE. */
@@ -197,6 +199,14 @@ export interface FileSystem {
   statfs?(): StatFs;
   /** Writes back everything dirty (sync, umount). */
   sync?(): void;
+  /** FIFREEZE: writes everything back, then makes writers wait until thaw; EBUSY if already frozen. Missing: EOPNOTSUPP. */
+  freeze?(): void;
+  /** FITHAW: lets writers resume; EINVAL if not frozen. */
+  thaw?(): void;
+  /** Filesystem ioctls (FITRIM) for its regular files and directories; ENOTTY for unknown requests. */
+  ioctl?(file: OpenFile, request: number, arg: IoctlArg, caller: FsCaller): number;
+  /** Its last mount was detached (Linux's kill_sb): give back devices, stop timers. */
+  unmounted?(): void;
 }
 
 /** Creates a filesystem for mount(2): source and data are mount's arguments. */

@@ -159,11 +159,13 @@ export class Vfs {
       file.ops = DIR_OPS;
     } else if (S_ISREG(type)) {
       if (inode.open === undefined) throw new Errno('EINVAL');
-      file.ops = inode.open(file, ctx.caller);
+      // Truncate first: it may have to wait (a disk read, a frozen filesystem) and be retried,
+      // and a retried open must not leave an earlier half-open file behind.
       if ((flags & O_TRUNC) !== 0 && !created && inode.size !== 0) {
         if (inode.setattr === undefined) throw new Errno('EPERM');
         inode.setattr({ size: 0 });
       }
+      file.ops = inode.open(file, ctx.caller);
     } else if (S_ISCHR(type) || S_ISBLK(type)) {
       if ((step.mnt.flags & MS_NODEV) !== 0) throw new Errno('EACCES');
       const dev = this.devices.lookup(S_ISCHR(type) ? 'char' : 'block', inode.rdev);
@@ -395,6 +397,7 @@ export class Vfs {
     const m = this.mountAt(ctx, path);
     m.fs.sync?.();
     this.mounts.umount(m);
+    if (!this.mounts.isMounted(m.fs)) m.fs.unmounted?.();
     return m;
   }
 
