@@ -4,7 +4,8 @@
  */
 import type { AddressSpace } from '../memory/address-space.js';
 import type { IoPortSpace } from '../memory/io-ports.js';
-import type { AccessSize } from '../memory/region.js';
+import type { AccessSize, IoRegionOps } from '../memory/region.js';
+import { LAPIC_BASE, LAPIC_SIZE } from '../abi/apic.js';
 
 /** The CPU's view of the machine. */
 export interface CpuBus {
@@ -22,13 +23,18 @@ export interface CpuBus {
   writeBytes(addr: number, data: Uint8Array): void;
 }
 
-/** Builds the CPU's bus over the machine's port and memory spaces. */
-export function createCpuBus(io: IoPortSpace, mem: AddressSpace): CpuBus {
+/**
+ * Builds the CPU's bus over the machine's port and memory spaces. With `lapic`, loads and
+ * stores to the local APIC page reach it before the system bus, as on x86: the same addresses
+ * from a device are MSI writes.
+ */
+export function createCpuBus(io: IoPortSpace, mem: AddressSpace, lapic?: IoRegionOps): CpuBus {
+  const inLapic = (addr: number) => lapic !== undefined && addr >= LAPIC_BASE && addr < LAPIC_BASE + LAPIC_SIZE;
   return {
     in: (port, size) => io.read(port, size),
     out: (port, size, value) => io.write(port, size, value),
-    load: (addr, size) => mem.read(addr, size),
-    store: (addr, size, value) => mem.write(addr, size, value),
+    load: (addr, size) => (inLapic(addr) ? lapic!.read(addr - LAPIC_BASE, size) : mem.read(addr, size)),
+    store: (addr, size, value) => (inLapic(addr) ? lapic!.write(addr - LAPIC_BASE, size, value) : mem.write(addr, size, value)),
     readBytes: (addr, len) => mem.readBytes(addr, len),
     writeBytes: (addr, data) => mem.writeBytes(addr, data),
   };

@@ -14,6 +14,7 @@ export interface PhysAllocator {
 /** Hands out [base, limit) front to back and never frees: ring memory lives as long as the driver. */
 export class BumpAllocator implements PhysAllocator {
   private next: number;
+  private excluded: [number, number][] = [];
 
   /** Allocates from `base` up to, not including, `limit` (a RAM range the kernel owns). */
   constructor(
@@ -23,12 +24,36 @@ export class BumpAllocator implements PhysAllocator {
     this.next = base;
   }
 
-  /** Reserves `bytes` at the next `align` boundary; throws when the range is exhausted. */
+  /** Reserves `bytes` at the next `align` boundary, skipping excluded ranges; throws when the range is exhausted. */
   alloc(bytes: number, align: number): number {
-    const at = Math.ceil(this.next / align) * align;
+    let at = Math.ceil(this.next / align) * align;
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [s, e] of this.excluded) {
+        if (at < e && s < at + bytes) {
+          at = Math.ceil(e / align) * align;
+          moved = true;
+        }
+      }
+    }
     if (at + bytes > this.limit) throw new RangeError(`guest allocator exhausted: ${bytes} bytes at 0x${at.toString(16)}`);
     this.next = at + bytes;
     return at;
+  }
+
+  /** First address never handed out: everything below it may be in use. */
+  get top(): number {
+    return this.next;
+  }
+
+  /** Keeps [start, end) out of future allocations (memory taken offline). */
+  exclude(start: number, end: number): void {
+    this.excluded.push([start, end]);
+  }
+
+  /** Lets [start, end) be allocated again. */
+  include(start: number, end: number): void {
+    this.excluded = this.excluded.filter(([s, e]) => s !== start || e !== end);
   }
 }
 
