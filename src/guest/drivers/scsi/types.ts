@@ -4,10 +4,8 @@
  * that scans targets and attaches the sd disk driver.
  */
 
-/** SCSI status byte values. */
-export const SAM_STAT_GOOD = 0x00;
-/** CHECK CONDITION: sense data explains. */
-export const SAM_STAT_CHECK_CONDITION = 0x02;
+/** SCSI status byte values (GOOD, and CHECK CONDITION: sense data explains); defined in the SCSI ABI. */
+export { SAM_STAT_CHECK_CONDITION, SAM_STAT_GOOD } from '../../../abi/scsi.js';
 
 /** Data direction of a command. */
 export type ScsiDataDirection = 'none' | 'to-device' | 'from-device';
@@ -54,6 +52,8 @@ export interface ScsiHostTemplate {
   maxId: number;
   /** Highest lun to scan. */
   maxLun: number;
-  /** Queues a command; completion comes later through cmd.done. */
+  /** Largest data phase of one command in bytes (sd splits bigger requests); default 256 KiB. */
+  maxTransferBytes?: number;
+  /** Queues a command; completion comes later through cmd.done (never before queueCommand returns). */
   queueCommand(cmd: ScsiCommand): void;
 }
