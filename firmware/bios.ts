@@ -28,6 +28,9 @@ import { ecamConfigAccess, portConfigAccess, type ConfigAccess } from './pci-con
 import { enumerateRoot, walkFunctions, type FoundBus, type FoundFunction } from './pci-enumerate.js';
 import { assignResources } from './pci-resources.js';
 import { FwCfgClient } from './fw-cfg-client.js';
+import { readMemoryInfo } from './memory.js';
+import { setupRtcAndResume } from './rtc.js';
+import { ACPI_FACS_ADDRESS, ACPI_FACS_LENGTH } from '../src/abi/acpi.js';
 import { PIRQ_ISA_IRQS, setupChipset, type ChipsetSetup } from './chipset.js';
 
 /** What a firmware run did, for the machine's trace and for tests. */
@@ -38,6 +41,8 @@ export interface FirmwareReport {
   configCycles: Record<number, number>;
   /** Problems found (resources that did not fit, missing platform files). */
   errors: string[];
+  /** Set when this run resumes the OS from S3: the FACS waking vector to jump to. */
+  wakingVector?: number;
 }
 
 /** Runs the firmware over the CPU bus; throws only when fw_cfg itself is missing. */
@@ -48,6 +53,7 @@ export function runFirmware(bus: CpuBus): FirmwareReport {
   const fw = new FwCfgClient(bus);
   if (!fw.present()) throw new Error('firmware: fw_cfg not found');
   const errors: string[] = [];
+  const rtcSetup = setupRtcAndResume(bus, log);
   const hosts = decodeHostBridges(fw.readFile(FW_CFG_FILE_HOST_BRIDGES) ?? new Uint8Array());
   if (hosts.length === 0) errors.push('no host bridges published');
 
@@ -76,12 +82,15 @@ export function runFirmware(bus: CpuBus): FirmwareReport {
     acpi: { pmBase: chipset.pmBase, sciGsi: chipset.sciGsi },
     sleep: readSleepStates(fw),
     cmdline: readCmdline(fw),
+    ...readMemoryInfo(fw),
+    ...(rtcSetup.rtc ? { rtc: rtcSetup.rtc } : {}),
+    facs: ACPI_FACS_ADDRESS,
   };
   const block = encodeHandoff(handoff);
   bus.writeBytes(HANDOFF_ADDRESS, block);
   log(`hand-off: ${block.length} bytes at 0x${HANDOFF_ADDRESS.toString(16)}`);
   for (const e of errors) log(`error: ${e}`);
-  return { handoff, configCycles, errors };
+  return { handoff, configCycles, errors, ...(rtcSetup.wakingVector !== undefined ? { wakingVector: rtcSetup.wakingVector } : {}) };
 }
 
 function accessFor(bus: CpuBus, host: HostBridgeEntry): ConfigAccess {
@@ -149,8 +158,9 @@ function readE820(fw: FwCfgClient): Handoff['e820'] {
   for (let o = 0; o + E820_ENTRY_SIZE <= raw.length; o += E820_ENTRY_SIZE) {
     out.push({ base: Number(dv.getBigUint64(o, true)), length: Number(dv.getBigUint64(o + 8, true)), type: dv.getUint32(o + 16, true) });
   }
-  // The hand-off block itself must not be handed out as free memory.
+  // The hand-off block and the FACS must not be handed out as free memory.
   out.push({ base: HANDOFF_ADDRESS, length: HANDOFF_MAX_SIZE, type: E820_RESERVED });
+  out.push({ base: ACPI_FACS_ADDRESS, length: ACPI_FACS_LENGTH, type: E820_RESERVED });
   return out;
 }
 

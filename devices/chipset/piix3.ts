@@ -7,6 +7,7 @@
  * GSI n on this machine. Also models the reset control register at port 0xCF9.
  */
 import type { IrqLine } from '../../src/machine/interrupts.js';
+import { PIIX_RCR_RST_CPU, PIIX_RCR_SYS_RST } from '../../src/abi/acpi.js';
 import type { IoRegionOps } from '../../src/memory/region.js';
 import {
   PCI_CLASS_BRIDGE_ISA,
@@ -26,10 +27,8 @@ export function piixPirqForSlot(slot: number, pin0: number): number {
   return (slot - 1 + pin0) & 3;
 }
 
-/** Reset control register bit: full CPU reset when set with RST_CPU. */
-export const PIIX_RCR_SYS_RST = 0x02;
-/** Reset control register bit: request the reset. */
-export const PIIX_RCR_RST_CPU = 0x04;
+/** The reset control bits, re-exported (one definition: src/abi/acpi.ts). */
+export { PIIX_RCR_RST_CPU, PIIX_RCR_SYS_RST };
 
 // Reset values of the PIIX3 registers QEMU initializes (offset, value).
 const RESET_VALUES: readonly (readonly [number, number])[] = [

@@ -15,37 +15,56 @@ import { PCI_CLASS_BRIDGE_OTHER, PCI_DEVICE_ID_INTEL_82371AB_3, PCI_STATUS, PCI_
 import { hex } from '../pci/context.js';
 import type { PciDeviceOptions } from '../pci/options.js';
 import { PciFunction } from '../pci/pci-function.js';
+import {
+  ACPI_PM1_STS_TMR,
+  ACPI_PM1_STS_GBL,
+  ACPI_PM1_STS_PWRBTN,
+  ACPI_PM1_STS_RTC,
+  ACPI_PM1_STS_WAK,
+  ACPI_PM1_EN_TMR,
+  ACPI_PM1_EN_GBL,
+  ACPI_PM1_EN_PWRBTN,
+  ACPI_PM1_EN_RTC,
+  ACPI_PM1_COMMON_ENABLED,
+  ACPI_PM1_CNT_SCI_EN,
+  ACPI_PM1_CNT_SLP_TYP_SHIFT,
+  ACPI_PM1_CNT_SLP_TYP_MASK,
+  ACPI_PM1_CNT_SLP_EN,
+  ACPI_PM_TIMER_FREQUENCY,
+  PIIX4_PM1_STS,
+  PIIX4_PM1_EN,
+  PIIX4_PM1_CNT,
+  PIIX4_PM_TMR,
+  APM_CNT_PORT,
+  ACPI_ENABLE_CMD,
+  ACPI_DISABLE_CMD,
+} from '../../src/abi/acpi.js';
 
-/** PM1 status: PM timer carry (bit 23 of the counter toggled). */
-export const ACPI_PM1_STS_TMR = 0x0001;
-/** PM1 status: global lock release. */
-export const ACPI_PM1_STS_GBL = 0x0020;
-/** PM1 status: power button pressed. */
-export const ACPI_PM1_STS_PWRBTN = 0x0100;
-/** PM1 status: RTC alarm. */
-export const ACPI_PM1_STS_RTC = 0x0400;
-/** PM1 status: system woke from a sleep state. */
-export const ACPI_PM1_STS_WAK = 0x8000;
-/** PM1 enable: timer carry raises SCI. */
-export const ACPI_PM1_EN_TMR = 0x0001;
-/** PM1 enable: global lock. */
-export const ACPI_PM1_EN_GBL = 0x0020;
-/** PM1 enable: power button raises SCI. */
-export const ACPI_PM1_EN_PWRBTN = 0x0100;
-/** PM1 enable: RTC alarm. */
-export const ACPI_PM1_EN_RTC = 0x0400;
-/** PM1 enable bits that can raise SCI on this chipset. */
-export const ACPI_PM1_COMMON_ENABLED = ACPI_PM1_EN_TMR | ACPI_PM1_EN_GBL | ACPI_PM1_EN_PWRBTN | ACPI_PM1_EN_RTC;
-/** PM1 control: SCI (rather than SMI) delivery. */
-export const ACPI_PM1_CNT_SCI_EN = 0x0001;
-/** PM1 control: SLP_TYP field shift. */
-export const ACPI_PM1_CNT_SLP_TYP_SHIFT = 10;
-/** PM1 control: SLP_TYP field mask. */
-export const ACPI_PM1_CNT_SLP_TYP_MASK = 0x1c00;
-/** PM1 control: sleep enable (write-only, reads 0). */
-export const ACPI_PM1_CNT_SLP_EN = 0x2000;
-/** PM timer frequency in Hz. */
-export const ACPI_PM_TIMER_FREQUENCY = 3_579_545;
+/** The ACPI register constants, re-exported for users of this model (one definition: src/abi/acpi.ts). */
+export {
+  ACPI_PM1_STS_TMR,
+  ACPI_PM1_STS_GBL,
+  ACPI_PM1_STS_PWRBTN,
+  ACPI_PM1_STS_RTC,
+  ACPI_PM1_STS_WAK,
+  ACPI_PM1_EN_TMR,
+  ACPI_PM1_EN_GBL,
+  ACPI_PM1_EN_PWRBTN,
+  ACPI_PM1_EN_RTC,
+  ACPI_PM1_COMMON_ENABLED,
+  ACPI_PM1_CNT_SCI_EN,
+  ACPI_PM1_CNT_SLP_TYP_SHIFT,
+  ACPI_PM1_CNT_SLP_TYP_MASK,
+  ACPI_PM1_CNT_SLP_EN,
+  ACPI_PM_TIMER_FREQUENCY,
+  PIIX4_PM1_STS,
+  PIIX4_PM1_EN,
+  PIIX4_PM1_CNT,
+  PIIX4_PM_TMR,
+  APM_CNT_PORT,
+  ACPI_ENABLE_CMD,
+  ACPI_DISABLE_CMD,
+};
 
 /** Config offset of PMBA (PM I/O base). */
 export const PIIX4_PM_PMBA = 0x40;
@@ -55,20 +74,6 @@ export const PIIX4_PM_PMREGMISC = 0x80;
 export const PIIX4_PM_PMBA_MASK = 0xffc0;
 /** Size of the PM I/O block. */
 export const PIIX4_PM_IO_SIZE = 64;
-/** Offsets inside the PM I/O block. */
-export const PIIX4_PM1_STS = 0;
-/** PM1 enable register offset. */
-export const PIIX4_PM1_EN = 2;
-/** PM1 control register offset. */
-export const PIIX4_PM1_CNT = 4;
-/** PM timer register offset. */
-export const PIIX4_PM_TMR = 8;
-/** APM control port (ACPI SMI_CMD on this machine). */
-export const APM_CNT_PORT = 0xb2;
-/** SMI_CMD value that enables ACPI mode. */
-export const ACPI_ENABLE_CMD = 0xf1;
-/** SMI_CMD value that disables ACPI mode. */
-export const ACPI_DISABLE_CMD = 0xf0;
 /** GSI of the SCI. */
 export const PIIX4_SCI_GSI = 9;
 

@@ -71,6 +71,22 @@ export interface HandoffSleepState {
   slpTyp: number;
 }
 
+/** The ISA real-time clock (ACPI PNP0B00) firmware found. */
+export interface HandoffRtc {
+  /** First of its two ports (index, data). */
+  ioBase: number;
+  /** Its ISA IRQ (= GSI on this machine). */
+  irq: number;
+}
+
+/** Memory facts: Linux's memory block size and where the memory hotplug registers are. */
+export interface HandoffMemory {
+  /** Memory block size in bytes. */
+  blockSize: number;
+  /** The ACPI memory hotplug block (absent without DIMM slots). */
+  hotplug?: { ioBase: number; slots: number; gpe0Base: number; gpeMask: number };
+}
+
 /** Everything firmware hands to the kernel. */
 export interface Handoff {
   /** Usable and reserved RAM ranges. */
@@ -87,6 +103,12 @@ export interface Handoff {
   sleep: { s3: HandoffSleepState; s4: HandoffSleepState; s5: HandoffSleepState };
   /** Kernel command line (QEMU's -append), as the boot loader passes it. */
   cmdline: string;
+  /** Memory block size and the ACPI memory hotplug block, when the machine describes them. */
+  memory?: HandoffMemory;
+  /** The RTC, when firmware found one. */
+  rtc?: HandoffRtc;
+  /** Guest-physical address of the FACS (where the OS leaves its S3 waking vector). */
+  facs?: number;
 }
 
 /** Encodes a hand-off block (header + JSON payload). */

@@ -7,7 +7,7 @@ import { CliError, PROGRAM_NAME, parseArgs, type CliRequest } from './args.js';
 import { addDefaults } from '../machine/defaults.js';
 import { deviceTypes } from '../machine/device-registry.js';
 import { launchMachine } from '../host/launch.js';
-import { guestLoader } from '../guest/loader.js';
+import { guestLoaderFor } from '../guest/loader.js';
 import { QemuOptsError } from './qemu-opts.js';
 import { PciError } from '../../devices/pci/options.js';
 import { DeviceError } from '../machine/device-registry.js';
@@ -23,12 +23,16 @@ QEMU options understood: -machine pc[,memory-block-size=SIZE] -m SIZE[,slots=N,m
   -smp N[,maxcpus=N] -device DRIVER[,prop=value...] -chardev BACKEND,id=ID[,...]
   -qmp unix:PATH,server=on,wait=off  -mon chardev=ID,mode=control  -global DRIVER.PROP=VALUE
   -nodefaults -S -name NAME -rtc base=utc|localtime|DATE -no-shutdown
+  -drive file=PATH[,format=raw],if=none|virtio|ide,id=ID[,readonly=on,discard=unmap|ignore,cache=MODE,serial=S]
+  -drive size=SIZE,...  (qga-sim: an in-memory sparse disk instead of a file; discard defaults to unmap)
 qga-sim options:
   --qga PATH          agent socket of the default machine (default ./qga.sock)
   --qmp PATH          QMP socket of the default machine (default ./qmp.sock)
   --trace CATS        print trace lines: comma-separated categories or 'all'
   --clock MODE        realtime (default: virtual time follows host time) or virtual
   --seed N            seed of the machine's PRNG
+  --qga-version V     qemu-ga version in the guest image: 1.0, 1.2, 1.5, 2.2, 2.5 or 7.2
+                      (default 7.2); the agent then speaks that version's protocol
   -device help        list device types
 `;
 
@@ -61,7 +65,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     // Host time enters here, at the edge: it becomes the guest's wall clock at virtual time 0.
     const trace = req.trace.length > 0 ? { categories: req.trace, sink: (_r: unknown, line: string) => void process.stderr.write(line + '\n') } : undefined;
-    launched = await launchMachine(req.config, { clock: req.clock, epochNs: Date.now() * 1e6, trace, guest: guestLoader({ hostname: req.config.name }) });
+    // The host's time zone is read here too, once, for -rtc base=localtime.
+    const nowMs = Date.now();
+    launched = await launchMachine(req.config, { clock: req.clock, epochNs: nowMs * 1e6, rtcLocalOffsetSec: -new Date(nowMs).getTimezoneOffset() * 60, trace, guest: guestLoaderFor(req.config) });
   } catch (e) {
     if (e instanceof QemuOptsError || e instanceof PciError || e instanceof DeviceError || e instanceof ChardevError) return fail(e.message);
     throw e;

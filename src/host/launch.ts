@@ -33,6 +33,8 @@ export interface LaunchOptions {
   trace?: { categories: TraceCategory[]; sink: TraceSink };
   /** Guest kernel to start after firmware (none: firmware only). */
   guest?: GuestLoader;
+  /** Host UTC offset in seconds for `-rtc base=localtime`. */
+  rtcLocalOffsetSec?: number;
 }
 
 /** Opens chardevs, builds and boots the machine, and starts pacing. */
@@ -43,7 +45,7 @@ export async function launchMachine(cfg: MachineConfig, opts: LaunchOptions): Pr
       if (c.kind === 'options') await chardevs.openFromOptions(c.value);
       else await chardevs.openFromCompat(c.label, c.value);
     }
-    const machine = new Machine(cfg, { chardevs, epochNs: opts.epochNs, trace: opts.trace, guest: opts.guest });
+    const machine = new Machine(cfg, { chardevs, epochNs: opts.epochNs, trace: opts.trace, guest: opts.guest, rtcLocalOffsetSec: opts.rtcLocalOffsetSec });
     const monitors = cfg.monitors.map((mon) => {
       const cd = chardevs.get(mon.chardev);
       if (!cd) throw new Error(`Chardev '${mon.chardev}' not found`);

@@ -15,8 +15,10 @@ export const RUNNER_VIRTUAL_SLICE_NS = 50_000_000;
 export interface Runnable {
   /** The machine's scheduler. */
   readonly sched: Scheduler;
-  /** False while paused (stop, prelaunch, suspended, shut down): virtual time stands still. */
+  /** False while paused (stop, prelaunch, suspended, shut down). */
   isRunning(): boolean;
+  /** Whether virtual time advances (when absent: isRunning); a machine suspended to RAM keeps its clock going. */
+  clockRunning?(): boolean;
 }
 
 /** Pacing mode. */
@@ -50,7 +52,7 @@ export class MachineRunner {
 
   /** Runs what is due up to the current host-derived time, so host input is stamped at "now". */
   catchUp(): void {
-    if (this.mode !== 'realtime' || !this.wasRunning || !this.m.isRunning()) return;
+    if (this.mode !== 'realtime' || !this.wasRunning || !this.clockOn()) return;
     const target = this.anchorVirtual + Number(process.hrtime.bigint() - this.anchorHost);
     if (target > this.m.sched.now()) this.m.sched.run(target, RUNNER_SLICE_EVENTS);
   }
@@ -59,6 +61,10 @@ export class MachineRunner {
   stop(): void {
     this.stopped = true;
     this.clear();
+  }
+
+  private clockOn(): boolean {
+    return this.m.clockRunning ? this.m.clockRunning() : this.m.isRunning();
   }
 
   private clear(): void {
@@ -79,7 +85,7 @@ export class MachineRunner {
     this.immediate = undefined;
     if (this.stopped) return;
     const s = this.m.sched;
-    if (!this.m.isRunning()) {
+    if (!this.clockOn()) {
       this.wasRunning = false;
       return; // wake() resumes us
     }

@@ -15,8 +15,15 @@ export interface GuestBootEnv {
   sched: SchedulerView;
   /** The machine trace (the guest writes its kernel log there). */
   trace: Trace;
-  /** Installs the CPU's interrupt entry. */
-  setVectorHandler(handler: (vector: number) => void): void;
+  /** Installs the CPU's interrupt entry (undefined: the CPU takes none, e.g. while powered down). */
+  setVectorHandler(handler: ((vector: number) => void) | undefined): void;
+  /**
+   * Installs the code firmware jumps to when it resumes the machine from S3 (undefined clears
+   * it). A real kernel puts that code in RAM and its address in the FACS waking vector; this
+   * kernel is JS, so it registers the entry with the CPU and writes a non-zero vector to the
+   * FACS, which is what firmware checks before jumping.
+   */
+  setWakeEntry(entry: (() => void) | undefined): void;
   /** Wall-clock nanoseconds at virtual time 0 (until an RTC driver reads the clock itself). */
   realtimeNs: number;
   /** Seed for the kernel's randomness (/dev/urandom, salts). */

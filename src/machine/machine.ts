@@ -16,19 +16,28 @@ import { createCpuBus, type CpuBus } from './cpu-bus.js';
 import { globalFor, type MachineConfig } from './config.js';
 import { ECAM0_BASE, ECAM0_BUSES, HIGHMEM_BASE, hostBridgeTable, ramLayout, type RamLayout } from './memory-map.js';
 import { publishPlatform } from './platform.js';
-import { isRunningState, needsReset, type MachineEvent, type RunState, type ShutdownCause } from './run-state.js';
+import { clockRunsIn, isRunningState, needsReset, type MachineEvent, type RunState, type ShutdownCause } from './run-state.js';
 import { plugConfiguredDevices, type PluggedDevice } from './device-registry.js';
+import { attachIdeDrives } from './device-types/storage-ata.js';
 import { FwCfg } from '../../devices/chipset/fw-cfg.js';
 import { DebugCon } from '../../devices/chipset/debugcon.js';
 import { I440fxHost } from '../../devices/chipset/i440fx.js';
 import { Piix3 } from '../../devices/chipset/piix3.js';
 import { Piix4Pm } from '../../devices/chipset/piix4-pm.js';
+import { PiixIde } from '../../devices/ide/piix-ide.js';
+import { Mc146818Rtc } from '../../devices/rtc/mc146818.js';
+import { RTC_ISA_IRQ } from '../abi/rtc.js';
+import { boardCmosBytes, rtcStartSec } from './rtc-setup.js';
 import type { PciContext } from '../../devices/pci/context.js';
 import type { PciHost } from '../../devices/pci/host.js';
 import type { PciInfo } from '../../devices/pci/query.js';
 import { runFirmware, type FirmwareReport } from '../../firmware/bios.js';
 import { ChardevRegistry } from '../chardev/index.js';
 import type { GuestLoader } from './guest-loader.js';
+import { Vcpus } from './vcpus.js';
+import { VCPU_EXIT_PORT, VCPU_EXIT_PORT_SIZE } from '../abi/apic.js';
+import { attachMemoryDevices, type MemoryDevices } from './memory-devices.js';
+import { publishUserFwCfgFiles } from './fw-cfg-files.js';
 
 /** Wall-clock time at virtual time zero when the caller gives none: fixed, so runs repeat. */
 export const DEFAULT_EPOCH_NS = Date.UTC(2026, 0, 1) * 1e6;
@@ -55,6 +64,8 @@ export interface MachineHostOptions {
   trace?: { categories: TraceCategory[]; sink: TraceSink };
   /** Starts the guest kernel after firmware (none: the machine runs firmware only). */
   guest?: GuestLoader;
+  /** The host's UTC offset in seconds, for `-rtc base=localtime` (measured once by the caller; default 0). */
+  rtcLocalOffsetSec?: number;
 }
 
 /** A simulated `pc` machine. */
@@ -77,6 +88,10 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   readonly irq: InterruptController;
   /** What the CPU reaches (firmware and the guest kernel use only this and interrupts). */
   readonly cpuBus: CpuBus;
+  /** The vCPUs (running / halted / offline) and the BSP's local APIC. */
+  readonly vcpus: Vcpus;
+  /** RAM backends, DIMMs and the ACPI memory hotplug controller. */
+  readonly memoryDevices: MemoryDevices;
   /** RAM placement. */
   readonly layout: RamLayout;
   /** fw_cfg. */
@@ -93,6 +108,10 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   readonly piix3: Piix3;
   /** PIIX4 ACPI PM. */
   readonly pm: Piix4Pm;
+  /** PIIX3 IDE (00:01.1), always present as on QEMU's pc; its channels are ide.0 and ide.1. */
+  readonly ide: PiixIde;
+  /** The MC146818 RTC and CMOS (ports 0x70-0x71, IRQ 8). */
+  readonly rtc: Mc146818Rtc;
   /** Devices created from -device, in order. */
   readonly devices: PluggedDevice[] = [];
   /** Host chardevs by id. */
@@ -107,6 +126,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   private guestClock: GatedScheduler | undefined;
   private state: RunState = 'prelaunch';
   private inputHook: (() => void) | undefined;
+  private wakeEntry: (() => void) | undefined;
 
   /** Builds the machine (devices realized, nothing run yet); throws on configuration errors. */
   constructor(config: MachineConfig, host: MachineHostOptions = {}) {
@@ -124,15 +144,28 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     if (this.layout.above4g > 0) this.mem.mapRam(HIGHMEM_BASE, this.layout.above4g, this.layout.below4g);
     this.irq = new InterruptController(this.sched, this.trace);
     this.irq.mapMsiWindow(this.mem);
-    this.cpuBus = createCpuBus(this.io, this.mem);
+    this.vcpus = new Vcpus(config.cpus, this.sched, this.trace);
+    this.io.map('vcpu-exit', VCPU_EXIT_PORT, VCPU_EXIT_PORT_SIZE, this.vcpus.exitPort);
+    this.cpuBus = createCpuBus(this.io, this.mem, this.vcpus.lapic);
     this.fwCfg.attach(this.io);
     this.debugCon = new DebugCon(this.io, (line) => this.trace.emit(this.sched.now(), 'firmware', 'bios', line));
     this.pciCtx = { mem: this.mem, io: this.io, sched: this.sched, trace: this.trace, interrupts: this.irq };
 
     this.i440fx = new I440fxHost({ ctx: this.pciCtx, ramSize: config.ramSize, ecamBase: ECAM0_BASE, ecamBuses: ECAM0_BUSES });
     this.hosts.push(this.i440fx);
-    this.piix3 = new Piix3({ addr: '01.0', onSystemReset: () => this.systemReset('guest-reset') });
+    this.rtc = new Mc146818Rtc({
+      io: this.io,
+      sched: this.sched,
+      irq: this.irq.line(RTC_ISA_IRQ),
+      trace: this.trace,
+      startSec: rtcStartSec(config.rtc.base, this.epochNs, host.rtcLocalOffsetSec),
+      initialCmos: boardCmosBytes(this.layout, config.cpus),
+      onTimeSet: (offset) => this.emitEvent('RTC_CHANGE', { offset }),
+    });
+    this.piix3 = new Piix3({ addr: '01.0', onSystemReset: () => this.requestReset('guest-reset') });
     this.i440fx.plug(this.piix3);
+    this.ide = new PiixIde({ addr: '01.1' });
+    this.i440fx.plug(this.ide);
     const num = (prop: string, dflt: number) => {
       const v = globalFor(config, 'PIIX4_PM', prop);
       return v === undefined ? dflt : Number(v);
@@ -141,7 +174,11 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     this.pm.setSleepHandler((typ) => this.onGuestSleep(typ));
     this.i440fx.plug(this.pm);
 
+    this.memoryDevices = attachMemoryDevices(this);
+    attachIdeDrives(this);
     plugConfiguredDevices(this, config.devices);
+    this.memoryDevices.coldplugDone = true;
+    publishUserFwCfgFiles(this.fwCfg, config.fwCfgFiles);
     this.watchHostInput();
     publishPlatform(this.fwCfg, {
       cpus: config.cpus,
@@ -179,6 +216,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     // A reset ends the old guest: none of its timers or wake-ups may run on the new one.
     this.guestClock?.close();
     this.irq.setVectorHandler(undefined);
+    this.wakeEntry = undefined;
     this.guest = undefined;
     if (!this.guestLoader) return;
     this.guestClock = new GatedScheduler(this.sched);
@@ -187,14 +225,25 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
       sched: this.guestClock,
       trace: this.trace,
       setVectorHandler: (h) => this.irq.setVectorHandler(h),
+      setWakeEntry: (entry) => {
+        this.wakeEntry = entry;
+      },
       realtimeNs: this.epochNs,
       seed: this.config.seed,
     });
   }
 
-  /** Runs until nothing is pending (or a virtual deadline); returns false if not running. */
+  /**
+   * True while virtual time advances: running, and also suspended to RAM (as in QEMU, S3
+   * pauses the vCPUs but not the clock, so the RTC keeps time and the guest finds it moved on).
+   */
+  clockRunning(): boolean {
+    return clockRunsIn(this.state);
+  }
+
+  /** Runs until nothing is pending (or a virtual deadline); returns false if the clock is stopped. */
   runUntilIdle(deadlineNs?: number): boolean {
-    if (!this.isRunning()) return false;
+    if (!this.clockRunning()) return false;
     this.sched.run(deadlineNs);
     return true;
   }
@@ -238,8 +287,9 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   systemReset(cause: ShutdownCause = 'host-qmp-system-reset'): void {
     this.emitEvent('RESET', { guest: cause === 'guest-reset', reason: cause });
     for (const h of this.hosts) h.reset();
-    this.firmware = runFirmware(this.cpuBus);
-    this.startGuest();
+    this.vcpus.reset();
+    this.rtc.reset();
+    this.bootAfterReset();
     if (this.state !== 'running') this.setState('prelaunch');
     if (cause === 'guest-reset' || this.state === 'prelaunch') this.emit('wake');
   }
@@ -250,13 +300,46 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
     this.pm.powerButton();
   }
 
-  /** QMP system_wakeup; throws QEMU's text when the guest cannot be woken. */
+  /**
+   * QMP system_wakeup; throws QEMU's texts when the guest cannot be woken. As on a PC the
+   * wake-up is a reset: devices reset, firmware finds the resume request in CMOS and jumps
+   * to the OS waking vector; PM1 status then says the system woke.
+   */
   systemWakeup(): void {
     if (this.pm.disableS3) throw new Error('wake-up from suspend is not supported by this guest');
-    if (this.state !== 'suspended') return;
+    if (this.state !== 'suspended') throw new Error('Unable to wake up: guest is not in suspended state');
     this.setState('running');
-    this.emitEvent('WAKEUP');
-    this.pm.resume('other');
+    this.sched.after(0, 'system-wakeup', () => {
+      for (const h of this.hosts) h.reset();
+      this.vcpus.reset();
+      this.rtc.reset();
+      this.bootAfterReset(() => this.pm.resume('other'));
+      this.emitEvent('WAKEUP');
+    });
+    this.emit('wake');
+  }
+
+  /** A reset the guest asked for (port 0xCF9): carried out after the current instruction, like QEMU's reset request. */
+  requestReset(cause: ShutdownCause): void {
+    this.sched.after(0, 'system-reset-request', () => this.systemReset(cause));
+    this.emit('wake');
+  }
+
+  /**
+   * Firmware after a reset: a resume from S3 continues the suspended guest at its waking
+   * entry; anything else boots a new guest. `beforeGuest` runs between the two (wake-up
+   * status bits are set once the chipset is out of reset).
+   */
+  private bootAfterReset(beforeGuest?: () => void): void {
+    this.firmware = runFirmware(this.cpuBus);
+    beforeGuest?.();
+    const entry = this.wakeEntry;
+    if (this.firmware.wakingVector !== undefined && entry) {
+      this.trace.emit(this.sched.now(), 'machine', this.config.name, 'resuming the guest through its waking vector');
+      entry();
+      return;
+    }
+    this.startGuest();
   }
 
   /** QMP quit: SHUTDOWN event, then ask the host program to exit. */
@@ -287,6 +370,7 @@ export class Machine extends (EventEmitter as new () => TypedEmitter<MachineEven
   private onGuestSleep(slpTyp: number): void {
     const s = this.pm.sleepStateFor(slpTyp);
     if (s === 'S3') {
+      this.rtc.notifySuspend();
       this.emitEvent('SUSPEND');
       this.setState('suspended');
     } else if (s === 'S4') {

@@ -8,6 +8,11 @@ export function isRunningState(s: RunState): boolean {
   return s === 'running';
 }
 
+/** True for states in which virtual time advances: running, and suspended to RAM (the clock keeps going). */
+export function clockRunsIn(s: RunState): boolean {
+  return s === 'running' || s === 'suspended';
+}
+
 /** States left only through system_reset (QEMU's runstate_needs_reset). */
 export function needsReset(s: RunState): boolean {
   return s === 'shutdown' || s === 'internal-error';

@@ -16,6 +16,12 @@ export interface GuestPciDriver {
   matches(fn: HandoffPciFunction): boolean;
   /** Binds to the function. Throwing leaves the function unbound (logged). */
   probe(platform: GuestPlatform, fn: HandoffPciFunction): void;
+  /**
+   * Brings a bound function back after firmware reset it (resume from S3 or from a
+   * hibernation image), keeping the driver's software state: rings are set up again, open
+   * files stay valid.
+   */
+  resume?(platform: GuestPlatform, fn: HandoffPciFunction): void;
 }
 
 /** Binds each function to the first matching driver, in firmware's enumeration order. */

@@ -73,6 +73,8 @@ export class VirtioConsole {
   multiport = false;
   /** max_nr_ports (1 without MULTIPORT). */
   maxPorts = 1;
+  /** The PCI function it is bound to. */
+  readonly fn: HandoffPciFunction;
   private readonly ctx: ConsoleContext;
   private readonly control: ControlQueues;
   private readonly queues = new Map<number, PortQueues>();
@@ -85,6 +87,7 @@ export class VirtioConsole {
   /** Finds the interface (throws when there is none); call start() to bring it up. */
   constructor(platform: GuestPlatform, fn: HandoffPciFunction) {
     this.kernel = platform.kernel;
+    this.fn = fn;
     const list = consolesByKernel.get(this.kernel) ?? [];
     this.index = list.length;
     const source = `guest virtio${this.index}`;
@@ -146,6 +149,15 @@ export class VirtioConsole {
     this.ctx.log(`${this.multiport ? `multiport, max_nr_ports ${this.maxPorts}` : 'single port'}, ${this.drv.queueCount} virtqueues`);
     for (let q = 0; q < this.drv.queueCount; q++) this.drv.onQueue(q, (i) => this.queueInterrupt(i));
     this.announce();
+  }
+
+  /**
+   * The device was reset behind the driver's back (firmware, on resume from S3 or from a
+   * hibernation image): bring it up again with every port and open file kept, as the
+   * NEEDS_RESET recovery does (Linux's virtcons_restore).
+   */
+  restore(): void {
+    this.recover('system resume');
   }
 
   // --- bring-up and recovery ---------------------------------------------------------------

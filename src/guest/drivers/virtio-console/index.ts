@@ -1,7 +1,7 @@
 /** The guest's virtio-console driver: multiport virtio-serial ports as /dev/vport<d>p<id>. */
 import { PCI_DEVICE_ID_VIRTIO_CONSOLE, PCI_DEVICE_ID_VIRTIO_MODERN_BASE, PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_ID_CONSOLE } from '../../../abi/virtio.js';
 import type { GuestPciDriver } from '../registry.js';
-import { VirtioConsole } from './console.js';
+import { VirtioConsole, virtioConsoles } from './console.js';
 import { addVirtioSysfs } from '../virtio-pci/sysfs.js';
 
 /** PCI driver entry: takes transitional (1af4:1003) and modern (1af4:1043) virtio-serial functions. */
@@ -14,6 +14,9 @@ export const virtioConsoleDriver: GuestPciDriver = {
   probe: (platform, fn) => {
     new VirtioConsole(platform, fn).start();
     addVirtioSysfs(platform, fn, 'virtio_console', VIRTIO_ID_CONSOLE);
+  },
+  resume: (platform, fn) => {
+    for (const c of virtioConsoles(platform.kernel)) if (c.fn === fn) c.restore();
   },
 };
 

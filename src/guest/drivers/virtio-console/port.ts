@@ -6,7 +6,7 @@
  * everything a process waits for is decided in the file operations.
  */
 import { VIRTIO_CONSOLE_PORT_OPEN } from '../../../abi/virtio-console.js';
-import { Errno, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, WaitQueue, WouldBlock, type DeviceOps, type OpenFile, type PollTable } from '../../kernel/index.js';
+import { Errno, FasyncList, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, WaitQueue, WouldBlock, type DeviceOps, type OpenFile, type PollTable } from '../../kernel/index.js';
 import type { ConsoleContext } from './context.js';
 import type { DmaBuffer } from './dma.js';
 import type { ConsoleDiscardEvent, ConsolePortState } from './events.js';
@@ -58,6 +58,12 @@ export class ConsolePort implements PortSink {
   afterReset = false;
   /** The file operations behind the device node. */
   readonly ops: DeviceOps;
+  /**
+   * Openers that asked for SIGIO (O_ASYNC): signalled on data, on host open/close and on
+   * removal, as Linux's send_sigio_to_port does. A process that must wait for the host
+   * to come back has nothing else to wait on: read() is EOF and poll() POLLHUP meanwhile.
+   */
+  private readonly async = new FasyncList();
   private readonly inbufs: DmaBuffer[] = [];
   private inHead = 0;
   private inOffset = 0;
@@ -88,6 +94,7 @@ export class ConsolePort implements PortSink {
       read: (file, count) => this.read(file, count),
       write: (file, data) => this.write(file, data),
       poll: (file, pt) => this.poll(file, pt),
+      fasync: (file, on) => this.async.helper(file, on),
       release: (file) => this.release(file),
     };
   }
@@ -130,7 +137,9 @@ export class ConsolePort implements PortSink {
 
   /** PortSink: wake readers once per interrupt. */
   receivedBatch(): void {
-    if (this.inBytes > 0) this.wq.wakeAll();
+    if (this.inBytes === 0) return;
+    this.sigio();
+    this.wq.wakeAll();
   }
 
   /** PortSink: room to write again. */
@@ -146,6 +155,7 @@ export class ConsolePort implements PortSink {
     this.hostConnected = open;
     if (was !== open) this.state(open ? 'host-open' : 'host-close');
     this.wq.wakeAll();
+    this.sigio();
   }
 
   /** PORT_REMOVE: unread data goes back to the rings, sleepers wake to ENODEV. */
@@ -155,6 +165,7 @@ export class ConsolePort implements PortSink {
     this.dropUnread('removed');
     this.state('removed');
     this.wq.wakeAll();
+    this.sigio();
   }
 
   /**
@@ -254,6 +265,11 @@ export class ConsolePort implements PortSink {
     if (this.hostConnected && this.queues.canTransmit()) mask |= POLLOUT | POLLWRNORM;
     if (!this.hostConnected) mask |= POLLHUP;
     return mask;
+  }
+
+  /** send_sigio_to_port: only while a process has the port open. */
+  private sigio(): void {
+    if (this.guestConnected && this.async.active) this.async.kill();
   }
 
   private dropUnread(reason: ConsoleDiscardEvent['reason']): void {

@@ -1,20 +1,21 @@
 /**
- * The reboot(2) interface shutdown, halt, reboot and poweroff use. The guest kernel does
- * not offer it yet; programs call `sys.reboot(cmd)` when the Syscalls object has that
- * method (the lead adds it), and otherwise fail with ENOSYS as an old kernel would.
+ * The reboot(2) interface shutdown, halt, reboot and poweroff use: the command numbers come
+ * from src/abi/linux-reboot.ts (shared with the kernel). Programs go through `reboot()` here,
+ * which fails with ENOSYS on a kernel without the call, as an old kernel would.
  */
 import { Errno, type SysCall, type Syscalls } from '../../kernel/index.js';
 
-/** LINUX_REBOOT_CMD_RESTART: reset the machine. */
-export const LINUX_REBOOT_CMD_RESTART = 0x01234567;
-/** LINUX_REBOOT_CMD_HALT: stop the CPUs, leave the power on. */
-export const LINUX_REBOOT_CMD_HALT = 0xcdef0123;
-/** LINUX_REBOOT_CMD_POWER_OFF: power the machine off. */
-export const LINUX_REBOOT_CMD_POWER_OFF = 0x4321fedc;
-/** LINUX_REBOOT_CMD_RESTART2: reset with a command string. */
-export const LINUX_REBOOT_CMD_RESTART2 = 0xa1b2c3d4;
+export {
+  LINUX_REBOOT_CMD_RESTART,
+  LINUX_REBOOT_CMD_HALT,
+  LINUX_REBOOT_CMD_POWER_OFF,
+  LINUX_REBOOT_CMD_RESTART2,
+  LINUX_REBOOT_CMD_SW_SUSPEND,
+  LINUX_REBOOT_CMD_CAD_ON,
+  LINUX_REBOOT_CMD_CAD_OFF,
+} from '../../../abi/linux-reboot.js';
 
-/** The syscall the kernel is expected to provide. */
+/** The syscall the kernel provides. */
 export interface RebootSyscall {
   /** reboot(2): root only (EPERM), EINVAL for an unknown cmd; on success the machine goes down. */
   reboot(cmd: number, arg?: string): SysCall<void>;
