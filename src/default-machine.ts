@@ -4,9 +4,9 @@
  */
 import { ChardevRegistry, createChardevPipe, type ChardevPipeHost } from './chardev/index.js';
 import { defaultMachineConfig, type MachineConfig } from './machine/config.js';
-import { addDefaultDevices, QGA_CHARDEV_ID } from './machine/defaults.js';
+import { addDefaultDevices, QGA_CHARDEV_ID, type DefaultDeviceSet } from './machine/defaults.js';
 import { Machine, type MachineHostOptions } from './machine/machine.js';
-import { guestLoader } from './guest/loader.js';
+import { guestLoaderFor } from './guest/loader.js';
 
 /** A default machine and the host end of its agent channel. */
 export interface DefaultMachine {
@@ -17,14 +17,14 @@ export interface DefaultMachine {
 }
 
 /** Builds the default machine; `configure` may change the configuration first. */
-export async function createDefaultMachine(opts: { configure?: (cfg: MachineConfig) => void; host?: MachineHostOptions } = {}): Promise<DefaultMachine> {
+export async function createDefaultMachine(opts: { configure?: (cfg: MachineConfig) => void; host?: MachineHostOptions; devices?: DefaultDeviceSet } = {}): Promise<DefaultMachine> {
   const cfg = defaultMachineConfig();
   opts.configure?.(cfg);
-  addDefaultDevices(cfg);
+  addDefaultDevices(cfg, opts.devices);
   const chardevs = opts.host?.chardevs ?? new ChardevRegistry();
   const { chardev, host } = createChardevPipe(QGA_CHARDEV_ID);
   await chardev.open();
   chardevs.add(chardev);
-  const machine = new Machine(cfg, { guest: guestLoader({ hostname: cfg.name }), ...opts.host, chardevs });
+  const machine = new Machine(cfg, { guest: guestLoaderFor(cfg), ...opts.host, chardevs });
   return { machine, agent: host };
 }

@@ -7,6 +7,7 @@
  * here (QEMU: ignore), so guest discards reach the image unless asked otherwise.
  * `serial=` is accepted on -drive as QEMU ≤ 3.0 did; the device property overrides it.
  */
+import type { DiskRole } from './default-disks.js';
 import type { CacheMode, DiscardMode } from '../../devices/block/backend.js';
 import { STORAGE_ERR } from '../../devices/block/errors.js';
 import { OptsReader, QemuOptsError, parseQemuNumber, parseQemuOpts, parseQemuSize } from '../cli/qemu-opts.js';
@@ -55,6 +56,8 @@ export interface DriveSpec {
   serial?: string;
   /** The option string as written, for messages. */
   source: string;
+  /** Default-machine role: the image is prepared (partitions, filesystems) while blank. Not a command-line key. */
+  provision?: { role: DiskRole };
 }
 
 /** Keys accepted and ignored: they change nothing a simulated disk could show. */

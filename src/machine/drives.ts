@@ -6,6 +6,7 @@
  * this file (ATA) use the same table: `machineDrives(m).claim(id, typeName)`, and
  * `drivesOnInterface(m, 'ide')` for the drives they pick up by bus/unit.
  */
+import { provisionDefaultDisks, type ProvisionTarget } from './default-disks.js';
 import { BlockBackend } from '../../devices/block/backend.js';
 import { SparseDiskImage, type DiskImage } from '../../devices/block/disk-image.js';
 import { STORAGE_ERR, StorageError } from '../../devices/block/errors.js';
@@ -39,6 +40,12 @@ export class DriveTable {
         const backend = new BlockBackend({ id: spec.id, image: openImage(spec), readOnly: spec.readOnly, discard: spec.discard, cache: spec.cache });
         this.drives.push({ spec, backend, attachedTo: undefined });
       }
+      const targets: ProvisionTarget[] = [];
+      for (const d of this.drives) {
+        const p = d.spec.provision;
+        if (p !== undefined && d.backend.image !== null && !d.backend.image.readOnly) targets.push({ role: p.role, image: d.backend.image });
+      }
+      if (targets.length > 0) provisionDefaultDisks(targets);
     } catch (e) {
       this.close();
       throw e;

@@ -72,7 +72,7 @@ describe('the qga-sim binary', () => {
     expect(v.stdout).toMatch(/^qga-sim version \d+\.\d+\.\d+/);
   });
 
-  it('with no options boots the default machine: ./qmp.sock answers, query-status running, query-pci lists the chipset and virtio-serial; quit exits 0', async () => {
+  it('with no options boots the default machine: ./qmp.sock answers, query-status running, query-pci lists the chipset and the default devices; quit exits 0', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'qga-sim-start-'));
     const child = spawn(process.execPath, [bin()], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -90,7 +90,17 @@ describe('the qga-sim binary', () => {
       const pci = (await c.execute('query-pci')) as { devices: { slot: number; function: number; class_info: { desc?: string; class: number }; id: { vendor: number; device: number } }[] }[];
       // QEMU's class table has no text for 0x0780, so virtio-serial's class_info carries only the number.
       const name = (d: (typeof pci)[0]['devices'][0]) => `${d.slot}.${d.function} ${d.class_info.desc ?? d.class_info.class.toString(16)} ${d.id.vendor.toString(16)}:${d.id.device.toString(16)}`;
-      expect(pci[0]!.devices.map(name)).toEqual(['0.0 Host bridge 8086:1237', '1.0 ISA bridge 8086:7000', '1.3 Bridge 8086:7113', '2.0 780 1af4:1003']);
+      expect(pci[0]!.devices.map(name)).toEqual([
+        '0.0 Host bridge 8086:1237',
+        '1.0 ISA bridge 8086:7000',
+        '1.1 IDE controller 8086:7010',
+        '1.3 Bridge 8086:7113',
+        '3.0 Ethernet controller 1af4:1000',
+        '4.0 780 1af4:1003',
+        '5.0 SCSI controller 1af4:1001',
+        '6.0 SATA controller 8086:2922',
+        '30.0 PCI bridge 1b36:1',
+      ]);
       const exited = new Promise<number | null>((ok) => child.once('exit', ok));
       await c.execute('quit');
       expect(await exited).toBe(0);

@@ -40,7 +40,7 @@ export async function bootHwMachine(configure: (c: MachineConfig) => void = () =
       os.kernel.installProgram('/bin/ping', pingMain, 'ping');
     },
   });
-  const { machine: m } = await createDefaultMachine({ configure, host: { guest } });
+  const { machine: m } = await createDefaultMachine({ configure, host: { guest }, devices: 'agent-only' });
   m.boot();
   m.runUntilIdle(m.sched.now() + 100 * MS);
   const os = m.guest as GuestOs;

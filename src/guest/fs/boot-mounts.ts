@@ -85,7 +85,7 @@ export interface BootMountOptions extends RootOptions {
 }
 
 /** One thing the userland consists of on the rootfs. */
-type UserlandItem = { path: string; kind: 'file'; data: Uint8Array; mode: number } | { path: string; kind: 'symlink'; target: string } | { path: string; kind: 'dir'; mode: number };
+type UserlandItem = ({ path: string; kind: 'file'; data: Uint8Array; mode: number } | { path: string; kind: 'symlink'; target: string } | { path: string; kind: 'dir'; mode: number }) & { owner?: { uid: number; gid: number } };
 
 const decoder = new TextDecoder();
 
@@ -167,10 +167,12 @@ function snapshotTree(kernel: Kernel, roots: readonly string[]): UserlandItem[] 
       if (e instanceof Errno) return;
       throw e;
     }
+    // Seeds keep their owners (/home/user, /etc/shadow's group), unlike the root-owned userland.
+    const owner = { uid: st.uid, gid: st.gid };
     if (S_ISLNK(st.mode)) out.push({ path, kind: 'symlink', target: kernel.vfs.readlink(ctx, path) });
-    else if (S_ISREG(st.mode)) out.push({ path, kind: 'file', data: kernel.readFile(path), mode: st.mode & 0o7777 });
+    else if (S_ISREG(st.mode)) out.push({ path, kind: 'file', data: kernel.readFile(path), mode: st.mode & 0o7777, owner });
     else if (S_ISDIR(st.mode)) {
-      out.push({ path, kind: 'dir', mode: st.mode & 0o7777 });
+      out.push({ path, kind: 'dir', mode: st.mode & 0o7777, owner });
       for (const e of kernel.vfs.readdir(ctx, path).map((x) => x.name).sort()) walk(`${path}/${e}`);
     }
   };
@@ -224,7 +226,9 @@ function* install(sys: Syscalls, items: readonly UserlandItem[], overwrite: bool
   for (const it of items) {
     try {
       if (it.kind === 'dir') {
-        changed += yield* mkdirs(sys, it.path, it.mode);
+        const made = yield* mkdirs(sys, it.path, it.mode);
+        if (made > 0 && it.owner !== undefined) yield* sys.chown(it.path, it.owner.uid, it.owner.gid);
+        changed += made;
         continue;
       }
       const present = yield* exists(sys, it.path);
@@ -244,6 +248,7 @@ function* install(sys: Syscalls, items: readonly UserlandItem[], overwrite: bool
         } finally {
           sys.close(fd);
         }
+        if (it.owner !== undefined) yield* sys.chown(it.path, it.owner.uid, it.owner.gid);
         yield* sys.chmod(it.path, it.mode);
       }
       changed++;

@@ -16,6 +16,10 @@ import type { ScsiHostTemplate } from './types.js';
  */
 export function scsiAddHost(platform: GuestPlatform, template: ScsiHostTemplate): ScsiHost {
   const host = new ScsiHost(platform, template);
-  scanHost(host, () => host.scanFinished());
+  const release = platform.kernel.block.beginProbe();
+  scanHost(host, () => {
+    host.scanFinished();
+    release();
+  });
   return host;
 }

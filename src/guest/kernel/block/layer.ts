@@ -50,6 +50,7 @@ export class BlockLayer implements BdevHost {
   private readonly disks: DiskNode[] = [];
   private scans = 0;
   private readonly settleCallbacks: (() => void)[] = [];
+  private probes = 0;
   private readonly scanning = new Set<Gendisk>();
   private diskseq = 0;
 
@@ -164,15 +165,32 @@ export class BlockLayer implements BdevHost {
 
   // --- partition scanning -------------------------------------------------------
 
-  /** True when no partition scan is running. */
+  /** True when no partition scan and no driver's disk discovery is running. */
   settled(): boolean {
-    return this.scans === 0;
+    return this.scans === 0 && this.probes === 0;
   }
 
-  /** Calls `cb` (from a fresh scheduler event) once no partition scan is running. */
+  /** Calls `cb` (from a fresh scheduler event) once settled. */
   whenSettled(cb: () => void): void {
-    if (this.scans === 0) this.env.defer('block settled', cb);
+    if (this.settled()) this.env.defer('block settled', cb);
     else this.settleCallbacks.push(cb);
+  }
+
+  /**
+   * A driver starts looking for disks (a SCSI host scan, an ATA port reset): until the
+   * returned release is called, the layer is not settled, as udev's queue is not empty
+   * while devices are still being probed.
+   */
+  beginProbe(): () => void {
+    this.probes++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.probes--;
+      this.settleQueue.wakeAll();
+      if (this.settled()) for (const cb of this.settleCallbacks.splice(0)) cb();
+    };
   }
 
   /** Drops a disk's partitions and reads its table again (BLKRRPART); EBUSY while any partition is in use. */
@@ -199,7 +217,7 @@ export class BlockLayer implements BdevHost {
       if (!disk.dead) this.addPartitions(disk, table);
       token.done = true;
       this.settleQueue.wakeAll();
-      if (this.scans === 0) for (const cb of this.settleCallbacks.splice(0)) cb();
+      if (this.settled()) for (const cb of this.settleCallbacks.splice(0)) cb();
     };
     const step = (input: Uint8Array | undefined): void => {
       let r: IteratorResult<{ lba: number; count: number }, PartitionTable | undefined>;
@@ -251,7 +269,10 @@ export class BlockLayer implements BdevHost {
     this.kernel.registerBlockDevice(node.major, node.minor, blockDeviceOps(node, this), driverName);
     this.nodes.set(node.dev, node);
     sysfs();
-    if (this.haveDev()) this.kernel.createDeviceNode(`/dev/${node.name}`, node.major, node.minor, { kind: 'block', mode: DISK_NODE_MODE, gid: DISK_GID });
+    if (this.haveDev()) {
+      this.kernel.createDeviceNode(`/dev/${node.name}`, node.major, node.minor, { kind: 'block', mode: DISK_NODE_MODE, gid: DISK_GID });
+      for (const link of persistentLinks(node)) this.kernel.createSymlink(link, `../../${node.name}`);
+    }
   }
 
   private detach(node: BlockNode, wholeDisk: boolean): void {
@@ -259,7 +280,10 @@ export class BlockLayer implements BdevHost {
     this.kernel.unregisterBlockDevice(node.major, node.minor);
     this.nodes.delete(node.dev);
     removeNodeSysfs(this.kernel.sysfs, node, wholeDisk);
-    if (this.haveDev()) this.kernel.removeNode(`/dev/${node.name}`);
+    if (this.haveDev()) {
+      this.kernel.removeNode(`/dev/${node.name}`);
+      for (const link of persistentLinks(node)) this.kernel.removeNode(link);
+    }
   }
 
   /** True when the root has a /dev to put nodes in. */
@@ -314,4 +338,13 @@ function validateSpec(spec: GendiskSpec): void {
     (l.logicalBlockSize & (l.logicalBlockSize - 1)) === 0 &&
     Number.isInteger(l.maxSectors) && l.maxSectors >= l.logicalBlockSize / SECTOR_SIZE;
   if (!ok) throw new Errno('EINVAL', `bad disk ${spec.name}`);
+}
+
+// The names udev's persistent-storage rules give a partition, so scripts need not guess
+// which sdX a disk became: /dev/disk/by-partuuid/<PARTUUID>, /dev/disk/by-partlabel/<PARTNAME>.
+function persistentLinks(node: BlockNode): string[] {
+  if (!(node instanceof Partition)) return [];
+  const out = [`/dev/disk/by-partuuid/${node.info.uuid.toLowerCase()}`];
+  if (node.info.name !== undefined && node.info.name !== '' && !node.info.name.includes('/')) out.push(`/dev/disk/by-partlabel/${node.info.name}`);
+  return out;
 }
