@@ -14,6 +14,11 @@ import type { PciDeviceOptions } from '../../devices/pci/options.js';
 import { VirtioPciError, parseOnOffAuto } from '../../devices/virtio-pci/options.js';
 import { VIRTIO_SERIAL_PCI, VIRTIO_SERIAL_PCI_NON_TRANSITIONAL, VIRTIO_SERIAL_PCI_TRANSITIONAL, VirtioSerialPci, virtioSerialBusesOf } from '../../devices/virtio-pci/virtio-serial-pci.js';
 import { VirtioSerialError } from '../../devices/virtio-serial/errors.js';
+import { registerMemoryDeviceTypes } from './device-types/memory.js';
+import { registerNetDeviceTypes } from './device-types/net.js';
+import { registerStorageVirtioDeviceTypes } from './device-types/storage-virtio.js';
+import { registerStorageAtaDeviceTypes } from './device-types/storage-ata.js';
+import { openMachineDrives } from './drives.js';
 
 /** A device the machine created from the configuration. */
 export interface PluggedDevice {
@@ -70,7 +75,8 @@ export function plugPci(m: Machine, fn: PciFunction, common: PciDeviceOptions): 
 
 /** Creates every configured device in order; throws DeviceError / QemuOptsError / PciError with QEMU's texts. */
 export function plugConfiguredDevices(m: Machine, specs: readonly DeviceSpec[]): void {
-  for (const spec of specs) createDevice(m, spec, false);
+  // Drives open first; the devices their if= implies come after the -device list, as in QEMU.
+  for (const spec of [...specs, ...openMachineDrives(m)]) createDevice(m, spec, false);
 }
 
 /** QMP device_add: creates a hot-pluggable device on the running machine. */
@@ -211,3 +217,9 @@ for (const type of ['virtserialport', 'virtconsole'] as const) {
     },
   });
 }
+
+registerStorageVirtioDeviceTypes(registerDeviceType);
+registerStorageAtaDeviceTypes(registerDeviceType);
+
+registerMemoryDeviceTypes(registerDeviceType);
+registerNetDeviceTypes(registerDeviceType);
