@@ -75,6 +75,18 @@ class UnitRegs {
   error = 0;
 }
 
+type TaskfileByte = 'feature' | 'nsect' | 'lbal' | 'lbam' | 'lbah';
+type HobByte = 'hobFeature' | 'hobNsect' | 'hobLbal' | 'hobLbam' | 'hobLbah';
+
+/** Command block registers whose write pushes the old value into the HOB byte, by offset. */
+const HOB_SHIFTED = new Map<number, readonly [TaskfileByte, HobByte]>([
+  [ATA_REG_ERROR, ['feature', 'hobFeature']],
+  [ATA_REG_NSECT, ['nsect', 'hobNsect']],
+  [ATA_REG_LBAL, ['lbal', 'hobLbal']],
+  [ATA_REG_LBAM, ['lbam', 'hobLbam']],
+  [ATA_REG_LBAH, ['lbah', 'hobLbah']],
+]);
+
 /** A command between its command byte and its end. */
 interface Active {
   unit: number;
@@ -191,32 +203,13 @@ export class IdeChannel {
     if (this.regs[this.selected].status & (ATA_BUSY | ATA_DRQ)) return;
     const b = value & 0xff;
     this.devctl &= ~ATA_HOB;
+    const shifted = HOB_SHIFTED.get(reg);
     for (const r of this.regs) {
-      switch (reg) {
-        case ATA_REG_ERROR:
-          r.hobFeature = r.feature;
-          r.feature = b;
-          break;
-        case ATA_REG_NSECT:
-          r.hobNsect = r.nsect;
-          r.nsect = b;
-          break;
-        case ATA_REG_LBAL:
-          r.hobLbal = r.lbal;
-          r.lbal = b;
-          break;
-        case ATA_REG_LBAM:
-          r.hobLbam = r.lbam;
-          r.lbam = b;
-          break;
-        case ATA_REG_LBAH:
-          r.hobLbah = r.lbah;
-          r.lbah = b;
-          break;
-        case ATA_REG_DEVICE:
-          r.device = b | ATA_DEVICE_OBS;
-          break;
-      }
+      if (shifted) {
+        // The previous byte becomes the high-order byte a 48-bit command reads.
+        r[shifted[1]] = r[shifted[0]];
+        r[shifted[0]] = b;
+      } else if (reg === ATA_REG_DEVICE) r.device = b | ATA_DEVICE_OBS;
     }
     if (reg === ATA_REG_DEVICE) this.selected = b & ATA_DEV1 ? 1 : 0;
   }

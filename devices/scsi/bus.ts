@@ -18,13 +18,15 @@ import {
   TYPE_NO_LUN,
   VPD_HEADER_SIZE,
   VPD_SUPPORTED_PAGES,
+  encodeFixedSense,
   encodeScsiLun,
+  getBe,
+  putBe,
 } from '../../src/abi/scsi.js';
 import { STORAGE_ERR, StorageError } from '../block/errors.js';
-import { beField, putBe } from './cdb.js';
 import { SCSI_DISK_DEFAULT_REVISION } from './disk.js';
 import { standardInquiry } from './disk-pages.js';
-import { checkCondition, fixedSense, good } from './sense.js';
+import { checkCondition, good } from './sense.js';
 import type { ScsiCommandResult, ScsiDataPhase, ScsiLogicalUnit } from './types.js';
 
 /** REPORT LUNS needs room for the header and one entry (SPC-4). */
@@ -134,7 +136,7 @@ export class ScsiBus {
       case INQUIRY:
         return this.absentInquiry(cdb, data);
       case REQUEST_SENSE:
-        return send(data, fixedSense(SENSE.lunNotSupported), cdb[4] ?? 0);
+        return send(data, encodeFixedSense(SENSE.lunNotSupported), cdb[4] ?? 0);
       case TEST_UNIT_READY:
         return good();
       default:
@@ -143,7 +145,7 @@ export class ScsiBus {
   }
 
   private reportLuns(channel: number, id: number, cdb: Uint8Array, data: ScsiDataPhase): ScsiCommandResult {
-    const alloc = beField(cdb, 6, 4);
+    const alloc = getBe(cdb, 6, 4);
     if (alloc < REPORT_LUNS_MIN_ALLOCATION) return checkCondition(SENSE.invalidField);
     // LUN 0 is always listed: a target must answer there even when nothing is plugged.
     const luns = new Set<number>([0]);
@@ -156,7 +158,7 @@ export class ScsiBus {
   }
 
   private absentInquiry(cdb: Uint8Array, data: ScsiDataPhase): ScsiCommandResult {
-    const alloc = beField(cdb, 3, 2);
+    const alloc = getBe(cdb, 3, 2);
     if ((cdb[1] ?? 0) & INQUIRY_EVPD) {
       if (cdb[2] !== VPD_SUPPORTED_PAGES) return checkCondition(SENSE.invalidField);
       const page = new Uint8Array(VPD_HEADER_SIZE + 1);

@@ -13,8 +13,8 @@ import {
   INQUIRY_PERIPHERAL,
   INQUIRY_PRODUCT,
   INQUIRY_PRODUCT_LEN,
-  INQUIRY_REVISION,
   INQUIRY_RESPONSE_FORMAT,
+  INQUIRY_REVISION,
   INQUIRY_REVISION_LEN,
   INQUIRY_RMB,
   INQUIRY_STANDARD_SIZE,
@@ -24,23 +24,13 @@ import {
   LBP_FULL,
   LBP_THIN,
   MODE_BLOCK_DESCRIPTOR_SIZE,
-  MODE_CACHING_PAGE_LENGTH,
-  MODE_CACHING_WCE,
   MODE_DSP_DPOFUA,
   MODE_DSP_WP,
   MODE_PAGE_CACHING,
   MODE_PAGE_RW_ERROR,
   MODE_PC_CHANGEABLE,
-  MODE_RW_ERROR_AWRE,
-  MODE_RW_ERROR_PAGE_LENGTH,
-  RC16_BLOCK_LENGTH,
-  RC16_LAST_LBA,
-  RC16_LBP,
   RC16_LBPME,
   RC16_LBPRZ,
-  READ_CAPACITY_10_OVERFLOW,
-  READ_CAPACITY_10_SIZE,
-  READ_CAPACITY_16_SIZE,
   SCSI_VERSION_SPC3,
   UNMAP_MAX_DESCRIPTORS,
   VPD_BLOCK_CHARACTERISTICS,
@@ -63,8 +53,14 @@ import {
   VPD_SERIAL_MAX,
   VPD_SUPPORTED_PAGES,
   VPD_UNIT_SERIAL,
+  encodeCachingPage,
+  encodeReadCapacity10,
+  encodeReadCapacity16,
+  encodeRwErrorRecoveryPage,
+  encodeVpdPage,
+  putAscii,
+  putBe,
 } from '../../src/abi/scsi.js';
-import { putBe } from './cdb.js';
 
 /** Block device characteristics page length (after the header): QEMU's 0x40-byte page. */
 export const VPD_BLOCK_CHARACTERISTICS_LENGTH = 0x3c;
@@ -107,10 +103,6 @@ export interface DiskDescription {
   maxTransferBlocks: number;
 }
 
-function ascii(buf: Uint8Array, off: number, len: number, s: string): void {
-  for (let i = 0; i < len; i++) buf[off + i] = i < s.length ? s.charCodeAt(i) & 0x7f : 0x20;
-}
-
 /** Standard INQUIRY data for an allocation length of `alloc`. */
 export function standardInquiry(d: DiskDescription, alloc: number): Uint8Array {
   const len = Math.min(alloc, INQUIRY_MAX_SIZE);
@@ -122,10 +114,9 @@ export function standardInquiry(d: DiskDescription, alloc: number): Uint8Array {
   // A short allocation does not shrink the length the data claims.
   b[INQUIRY_ADDITIONAL_LENGTH] = (len > INQUIRY_STANDARD_SIZE ? len : INQUIRY_STANDARD_SIZE) - 5;
   b[INQUIRY_FLAGS7] = 0x10 | (d.tcq ? INQUIRY_CMDQUE : 0);
-  ascii(b, INQUIRY_VENDOR, INQUIRY_VENDOR_LEN, d.vendor);
-  ascii(b, INQUIRY_PRODUCT, INQUIRY_PRODUCT_LEN, d.product);
-  b.fill(0, INQUIRY_REVISION, INQUIRY_REVISION + INQUIRY_REVISION_LEN);
-  for (let i = 0; i < Math.min(INQUIRY_REVISION_LEN, d.revision.length); i++) b[INQUIRY_REVISION + i] = d.revision.charCodeAt(i) & 0x7f;
+  putAscii(b, INQUIRY_VENDOR, INQUIRY_VENDOR_LEN, d.vendor);
+  putAscii(b, INQUIRY_PRODUCT, INQUIRY_PRODUCT_LEN, d.product);
+  putAscii(b, INQUIRY_REVISION, INQUIRY_REVISION_LEN, d.revision, 0);
   return b.subarray(0, len);
 }
 
@@ -168,23 +159,11 @@ export function vpdPage(d: DiskDescription, page: number): Uint8Array | undefine
     default:
       return undefined;
   }
-  return withVpdHeader(d, page, Uint8Array.from(body));
-}
-
-function withVpdHeader(d: DiskDescription, page: number, body: Uint8Array): Uint8Array {
-  const b = new Uint8Array(VPD_HEADER_SIZE + body.length);
-  b[0] = d.type & 0x1f;
-  b[1] = page;
-  putBe(b, 2, 2, body.length);
-  b.set(body, VPD_HEADER_SIZE);
-  return b;
+  return encodeVpdPage(d.type, page, Uint8Array.from(body));
 }
 
 function blockLimits(d: DiskDescription): Uint8Array {
-  const b = new Uint8Array(VPD_HEADER_SIZE + VPD_BLOCK_LIMITS_LENGTH);
-  b[0] = d.type & 0x1f;
-  b[1] = VPD_BLOCK_LIMITS;
-  putBe(b, 2, 2, VPD_BLOCK_LIMITS_LENGTH);
+  const b = encodeVpdPage(d.type, VPD_BLOCK_LIMITS, new Uint8Array(VPD_BLOCK_LIMITS_LENGTH));
   // WSNZ: a WRITE SAME of zero blocks is refused rather than meaning "to the end".
   b[4] = 0x01;
   putBe(b, VPD_BL_MAX_TRANSFER, 4, d.maxTransferBlocks);
@@ -199,39 +178,21 @@ function blockLimits(d: DiskDescription): Uint8Array {
 
 /** READ CAPACITY(10): last LBA (saturated) and block length. */
 export function readCapacity10(d: DiskDescription): Uint8Array {
-  const b = new Uint8Array(READ_CAPACITY_10_SIZE);
-  putBe(b, 0, 4, Math.min(Math.max(d.blocks - 1, 0), READ_CAPACITY_10_OVERFLOW));
-  putBe(b, 4, 4, d.blockSize);
-  return b;
+  return encodeReadCapacity10(Math.max(d.blocks - 1, 0), d.blockSize);
 }
 
 /** READ CAPACITY(16): last LBA, block length, LBPME/LBPRZ. */
 export function readCapacity16(d: DiskDescription): Uint8Array {
-  const b = new Uint8Array(READ_CAPACITY_16_SIZE);
-  putBe(b, RC16_LAST_LBA, 8, Math.max(d.blocks - 1, 0));
-  putBe(b, RC16_BLOCK_LENGTH, 4, d.blockSize);
-  if (d.unmapGranularity > 0) b[RC16_LBP] = RC16_LBPME | (d.unmapZeroes ? RC16_LBPRZ : 0);
-  return b;
+  const lbp = d.unmapGranularity > 0 ? RC16_LBPME | (d.unmapZeroes ? RC16_LBPRZ : 0) : 0;
+  return encodeReadCapacity16(Math.max(d.blocks - 1, 0), d.blockSize, lbp);
 }
 
 /** One mode page (current or changeable values), or undefined when the disk has no such page. */
 export function modePage(d: DiskDescription, page: number, pageControl: number): Uint8Array | undefined {
   const changeable = pageControl === MODE_PC_CHANGEABLE;
-  if (page === MODE_PAGE_RW_ERROR) {
-    const p = new Uint8Array(2 + MODE_RW_ERROR_PAGE_LENGTH);
-    p[0] = MODE_PAGE_RW_ERROR;
-    p[1] = MODE_RW_ERROR_PAGE_LENGTH;
-    if (!changeable) p[2] = MODE_RW_ERROR_AWRE;
-    return p;
-  }
-  if (page === MODE_PAGE_CACHING) {
-    const p = new Uint8Array(2 + MODE_CACHING_PAGE_LENGTH);
-    p[0] = MODE_PAGE_CACHING;
-    p[1] = MODE_CACHING_PAGE_LENGTH;
-    // WCE is the one changeable bit: MODE SELECT could toggle it.
-    p[2] = changeable || d.writeCache ? MODE_CACHING_WCE : 0;
-    return p;
-  }
+  if (page === MODE_PAGE_RW_ERROR) return encodeRwErrorRecoveryPage(changeable);
+  // WCE is the one changeable bit: MODE SELECT could toggle it.
+  if (page === MODE_PAGE_CACHING) return encodeCachingPage(changeable || d.writeCache);
   return undefined;
 }
 

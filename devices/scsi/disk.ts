@@ -9,8 +9,6 @@
 import {
   INQUIRY,
   INQUIRY_EVPD,
-  MODE_HEADER_10_SIZE,
-  MODE_HEADER_6_SIZE,
   MODE_PAGE_ALL,
   MODE_PAGE_CODE_MASK,
   MODE_PC_SAVED,
@@ -43,10 +41,14 @@ import {
   WRITE_6,
   WRITE_SAME_10,
   WRITE_SAME_16,
+  encodeFixedSense,
+  encodeModeSense,
+  getBe,
+  getBe64,
   type SenseCode,
 } from '../../src/abi/scsi.js';
 import type { BlockBackend, BlockError } from '../block/backend.js';
-import { be64, beField, isWriteOpcode, putBe, rwRange } from './cdb.js';
+import { isWriteOpcode, rwRange } from './cdb.js';
 import {
   MODE_PAGES_ALL,
   modeBlockDescriptor,
@@ -58,7 +60,7 @@ import {
   vpdPage,
   type DiskDescription,
 } from './disk-pages.js';
-import { checkCondition, fixedSense, good } from './sense.js';
+import { checkCondition, good } from './sense.js';
 import type { ScsiCommandResult, ScsiDataPhase, ScsiLogicalUnit } from './types.js';
 
 /** Logical block size of every SCSI disk here. */
@@ -187,7 +189,7 @@ export class ScsiDisk implements ScsiLogicalUnit {
         return good();
       case REQUEST_SENSE:
         // Sense is reported with the failing command (autosense), so nothing is pending.
-        return reply(data, fixedSense(SENSE.noSense), cdb[4] ?? 0);
+        return reply(data, encodeFixedSense(SENSE.noSense), cdb[4] ?? 0);
       case INQUIRY:
         return this.inquiry(cdb, data);
       case MODE_SENSE_6:
@@ -197,7 +199,7 @@ export class ScsiDisk implements ScsiLogicalUnit {
         return reply(data, readCapacity10(this.description), Infinity);
       case SERVICE_ACTION_IN_16:
         if (((cdb[1] ?? 0) & 0x1f) !== SAI_READ_CAPACITY_16) return checkCondition(SENSE.invalidField);
-        return reply(data, readCapacity16(this.description), beField(cdb, 10, 4));
+        return reply(data, readCapacity16(this.description), getBe(cdb, 10, 4));
       case READ_6:
       case READ_10:
       case READ_12:
@@ -223,7 +225,7 @@ export class ScsiDisk implements ScsiLogicalUnit {
   }
 
   private inquiry(cdb: Uint8Array, data: ScsiDataPhase): ScsiCommandResult {
-    const alloc = beField(cdb, 3, 2);
+    const alloc = getBe(cdb, 3, 2);
     const page = cdb[2] ?? 0;
     if (((cdb[1] ?? 0) & INQUIRY_EVPD) === 0) {
       if (page !== 0) return checkCondition(SENSE.invalidField);
@@ -247,25 +249,8 @@ export class ScsiDisk implements ScsiLogicalUnit {
       pages.push(p);
     }
     const bd = dbd ? new Uint8Array(0) : modeBlockDescriptor(this.description);
-    const hdr = ten ? MODE_HEADER_10_SIZE : MODE_HEADER_6_SIZE;
-    const total = hdr + bd.length + pages.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(total);
-    if (ten) {
-      putBe(out, 0, 2, total - 2);
-      out[3] = modeDeviceSpecific(this.description);
-      putBe(out, 6, 2, bd.length);
-    } else {
-      out[0] = total - 1;
-      out[2] = modeDeviceSpecific(this.description);
-      out[3] = bd.length;
-    }
-    out.set(bd, hdr);
-    let at = hdr + bd.length;
-    for (const p of pages) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return reply(data, out, ten ? beField(cdb, 7, 2) : (cdb[4] ?? 0));
+    const out = encodeModeSense(ten, pages, modeDeviceSpecific(this.description), bd);
+    return reply(data, out, ten ? getBe(cdb, 7, 2) : (cdb[4] ?? 0));
   }
 
   private readWrite(cdb: Uint8Array, data: ScsiDataPhase): ScsiCommandResult {
@@ -295,19 +280,19 @@ export class ScsiDisk implements ScsiLogicalUnit {
 
   private unmap(cdb: Uint8Array, data: ScsiDataPhase): ScsiCommandResult {
     if (this.backend.readOnly) return checkCondition(SENSE.writeProtected);
-    const len = beField(cdb, 7, 2);
+    const len = getBe(cdb, 7, 2);
     if (len === 0) return good();
     const p = data.mode === 'to-device' ? data.readOut(len) : new Uint8Array(0);
     // Lengths inside the list must agree with the list (QEMU's checks).
-    if (p.length < UNMAP_HEADER_SIZE || p.length < beField(p, 0, 2) + 2 || p.length < beField(p, 2, 2) + UNMAP_HEADER_SIZE || beField(p, 2, 2) % UNMAP_DESCRIPTOR_SIZE !== 0) {
+    if (p.length < UNMAP_HEADER_SIZE || p.length < getBe(p, 0, 2) + 2 || p.length < getBe(p, 2, 2) + UNMAP_HEADER_SIZE || getBe(p, 2, 2) % UNMAP_DESCRIPTOR_SIZE !== 0) {
       return checkCondition(SENSE.invalidParamLength, p.length);
     }
-    const n = beField(p, 2, 2) / UNMAP_DESCRIPTOR_SIZE;
+    const n = getBe(p, 2, 2) / UNMAP_DESCRIPTOR_SIZE;
     const ranges: { lba: number; blocks: number }[] = [];
     for (let i = 0; i < n; i++) {
       const at = UNMAP_HEADER_SIZE + i * UNMAP_DESCRIPTOR_SIZE;
-      const lba = be64(p, at);
-      const blocks = beField(p, at + 8, 4);
+      const lba = getBe64(p, at);
+      const blocks = getBe(p, at + 8, 4);
       if (lba + blocks > this.description.blocks) return checkCondition(SENSE.lbaOutOfRange, p.length);
       if (blocks > this.description.maxUnmapBlocks) return checkCondition(SENSE.invalidField, p.length);
       ranges.push({ lba, blocks });
@@ -323,8 +308,8 @@ export class ScsiDisk implements ScsiLogicalUnit {
   private writeSame(cdb: Uint8Array, data: ScsiDataPhase): ScsiCommandResult {
     if (this.backend.readOnly) return checkCondition(SENSE.writeProtected);
     const sixteen = cdb[0] === WRITE_SAME_16;
-    const lba = sixteen ? be64(cdb, 2) : beField(cdb, 2, 4);
-    const blocks = sixteen ? beField(cdb, 10, 4) : beField(cdb, 7, 2);
+    const lba = sixteen ? getBe64(cdb, 2) : getBe(cdb, 2, 4);
+    const blocks = sixteen ? getBe(cdb, 10, 4) : getBe(cdb, 7, 2);
     const unmap = ((cdb[1] ?? 0) & 0x08) !== 0;
     const ndob = sixteen && ((cdb[1] ?? 0) & 0x01) !== 0;
     if (blocks === 0 || blocks > SCSI_DISK_MAX_TRANSFER_BLOCKS) return checkCondition(SENSE.invalidField);

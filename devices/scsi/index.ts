@@ -19,7 +19,7 @@ export {
 export type { ScsiDiskOptions, ScsiDiskStats } from './disk.js';
 export { modePage, readCapacity10, readCapacity16, standardInquiry, vpdPage } from './disk-pages.js';
 export type { DiskDescription } from './disk-pages.js';
-export { be64, beField, cdbTransfer, isWriteOpcode, putBe, rwRange } from './cdb.js';
-export { checkCondition, fixedSense, good, parseSense } from './sense.js';
+export { cdbTransfer, isWriteOpcode, rwRange } from './cdb.js';
+export { checkCondition, good } from './sense.js';
 export { BufferDataPhase } from './buffer-phase.js';
 export type { ScsiCommandResult, ScsiDataPhase, ScsiLogicalUnit, ScsiXferMode } from './types.js';

@@ -5,5 +5,5 @@ export { VIRTIO_BLK_ERR, VIRTIO_BLK_IO_CHUNK_SECTORS, VIRTIO_BLK_MAX_REQUEST_SEC
 export type { BlkOutcome, BlkRequestContext } from './request.js';
 export { fillVirtioBlkConfig, guessGeometry, virtioBlkConfigSize } from './config.js';
 export type { VirtioBlkConfigParams } from './config.js';
-export { VIRTIO_BLK_DEVICE, VIRTIO_BLK_PCI, VIRTIO_BLK_PCI_NON_TRANSITIONAL, VIRTIO_BLK_PCI_TRANSITIONAL, VirtioBlkPci, fixedVirtioPciMode } from './virtio-blk-pci.js';
+export { VIRTIO_BLK_DEVICE, VIRTIO_BLK_PCI, VIRTIO_BLK_PCI_NON_TRANSITIONAL, VIRTIO_BLK_PCI_TRANSITIONAL, VirtioBlkPci } from './virtio-blk-pci.js';
 export type { VirtioBlkPciOptions, VirtioBlkPciType } from './virtio-blk-pci.js';

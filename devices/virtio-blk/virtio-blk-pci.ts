@@ -5,7 +5,7 @@
  */
 import { PCI_CLASS_STORAGE_OTHER, PCI_CLASS_STORAGE_SCSI } from '../../src/abi/pci.js';
 import { VirtioPciTransport } from '../virtio-pci/transport.js';
-import { resolveVirtioPciMode, type VirtioPciOptions } from '../virtio-pci/options.js';
+import { fixedVirtioPciMode, type VirtioPciOptions } from '../virtio-pci/options.js';
 import { VirtioBlk, type VirtioBlkOptions } from './device.js';
 
 /** The generic type: `disable-legacy` / `disable-modern` decide the mode. */
@@ -25,17 +25,6 @@ export interface VirtioBlkPciOptions extends Omit<VirtioPciOptions, 'classCode'>
   classCode?: number;
 }
 
-/** The mode properties of `typeName`: the -transitional / -non-transitional variants force theirs. */
-export function fixedVirtioPciMode(
-  typeName: string,
-  variants: { transitional: string; nonTransitional: string },
-  opts: Pick<VirtioPciOptions, 'disableLegacy' | 'disableModern'>,
-): Pick<VirtioPciOptions, 'disableLegacy' | 'disableModern'> {
-  if (typeName === variants.transitional) return { disableLegacy: 'off', disableModern: false };
-  if (typeName === variants.nonTransitional) return { disableLegacy: 'on', disableModern: false };
-  return { disableLegacy: opts.disableLegacy, disableModern: opts.disableModern };
-}
-
 /** A virtio-blk device on PCI. */
 export class VirtioBlkPci extends VirtioPciTransport {
   /** The block device. */
@@ -44,7 +33,6 @@ export class VirtioBlkPci extends VirtioPciTransport {
   /** Realizes the device; throws StorageError / VirtioPciError with QEMU's texts. */
   constructor(typeName: VirtioBlkPciType, opts: VirtioBlkPciOptions) {
     const mode = fixedVirtioPciMode(typeName, { transitional: VIRTIO_BLK_PCI_TRANSITIONAL, nonTransitional: VIRTIO_BLK_PCI_NON_TRANSITIONAL }, opts);
-    resolveVirtioPciMode(mode);
     const relay: { to?: VirtioPciTransport } = {};
     const blk = new VirtioBlk({ ...opts, trace: (line) => relay.to?.trace(line) });
     const cls = opts.classCode === PCI_CLASS_STORAGE_OTHER ? PCI_CLASS_STORAGE_OTHER : PCI_CLASS_STORAGE_SCSI;

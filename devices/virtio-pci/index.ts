@@ -23,6 +23,7 @@ export {
   VIRTIO_PCI_DEFAULT_VECTORS,
   VIRTIO_PCI_MAX_VECTORS,
   VirtioPciError,
+  fixedVirtioPciMode,
   parseOnOffAuto,
   resolveVirtioPciMode,
   transitionalDeviceId,

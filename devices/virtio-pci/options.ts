@@ -82,6 +82,25 @@ export function resolveVirtioPciMode(opts: Pick<VirtioPciOptions, 'disableLegacy
   return { legacy, modern };
 }
 
+/**
+ * The mode properties of `typeName` (the -transitional / -non-transitional variants force
+ * theirs), checked at once so an impossible mode fails before the device is built.
+ */
+export function fixedVirtioPciMode(
+  typeName: string,
+  variants: { transitional: string; nonTransitional: string },
+  opts: Pick<VirtioPciOptions, 'disableLegacy' | 'disableModern'>,
+): Pick<VirtioPciOptions, 'disableLegacy' | 'disableModern'> {
+  const mode: Pick<VirtioPciOptions, 'disableLegacy' | 'disableModern'> =
+    typeName === variants.transitional
+      ? { disableLegacy: 'off', disableModern: false }
+      : typeName === variants.nonTransitional
+        ? { disableLegacy: 'on', disableModern: false }
+        : { disableLegacy: opts.disableLegacy, disableModern: opts.disableModern };
+  resolveVirtioPciMode(mode);
+  return mode;
+}
+
 const TRANSITIONAL_IDS: ReadonlyMap<number, number> = new Map([
   [VIRTIO_ID_NET, PCI_DEVICE_ID_VIRTIO_NET],
   [VIRTIO_ID_BLOCK, PCI_DEVICE_ID_VIRTIO_BLOCK],

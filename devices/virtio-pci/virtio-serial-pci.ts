@@ -9,7 +9,7 @@ import type { AddressSpace } from '../../src/memory/address-space.js';
 import { VirtioSerial, VirtioSerialRegistry } from '../virtio-serial/device.js';
 import { VirtioSerialPort, type VirtioSerialPortType } from '../virtio-serial/port.js';
 import { VirtioPciTransport } from './transport.js';
-import { VirtioPciError, resolveVirtioPciMode, type VirtioPciOptions } from './options.js';
+import { VirtioPciError, fixedVirtioPciMode, type VirtioPciOptions } from './options.js';
 
 /** The generic type: `disable-legacy` / `disable-modern` decide the mode. */
 export const VIRTIO_SERIAL_PCI = 'virtio-serial-pci';
@@ -52,14 +52,8 @@ export class VirtioSerialPci extends VirtioPciTransport {
 
   /** Realizes the device; throws VirtioSerialError / VirtioPciError with QEMU's texts. */
   constructor(typeName: VirtioSerialPciType, opts: VirtioSerialPciOptions) {
-    const mode =
-      typeName === VIRTIO_SERIAL_PCI_TRANSITIONAL
-        ? { disableLegacy: 'off' as const, disableModern: false }
-        : typeName === VIRTIO_SERIAL_PCI_NON_TRANSITIONAL
-          ? { disableLegacy: 'on' as const, disableModern: false }
-          : { disableLegacy: opts.disableLegacy, disableModern: opts.disableModern };
     // Checked first so an impossible mode fails before the device joins the name registry.
-    resolveVirtioPciMode(mode);
+    const mode = fixedVirtioPciMode(typeName, { transitional: VIRTIO_SERIAL_PCI_TRANSITIONAL, nonTransitional: VIRTIO_SERIAL_PCI_NON_TRANSITIONAL }, opts);
     // The device is built before its transport exists, so its trace lines are relayed.
     const relay: { to?: VirtioPciTransport } = {};
     const serial = new VirtioSerial({

@@ -5,8 +5,7 @@
  */
 import { PCI_CLASS_STORAGE_SCSI } from '../../src/abi/pci.js';
 import { VirtioPciTransport } from '../virtio-pci/transport.js';
-import { resolveVirtioPciMode, type VirtioPciOptions } from '../virtio-pci/options.js';
-import { fixedVirtioPciMode } from '../virtio-blk/virtio-blk-pci.js';
+import { fixedVirtioPciMode, type VirtioPciOptions } from '../virtio-pci/options.js';
 import { VirtioScsi, type VirtioScsiOptions } from './device.js';
 
 /** The generic type. */
@@ -29,7 +28,6 @@ export class VirtioScsiPci extends VirtioPciTransport {
   /** Realizes the device; throws StorageError / VirtioPciError with QEMU's texts. */
   constructor(typeName: VirtioScsiPciType, opts: VirtioScsiPciOptions) {
     const mode = fixedVirtioPciMode(typeName, { transitional: VIRTIO_SCSI_PCI_TRANSITIONAL, nonTransitional: VIRTIO_SCSI_PCI_NON_TRANSITIONAL }, opts);
-    resolveVirtioPciMode(mode);
     const relay: { to?: VirtioPciTransport } = {};
     const scsi = new VirtioScsi({ ...opts, trace: (line) => relay.to?.trace(line) });
     super(typeName, scsi, { ...opts, ...mode, classCode: PCI_CLASS_STORAGE_SCSI, vectors: opts.vectors ?? scsi.queues.length + 1 });

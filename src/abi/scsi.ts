@@ -353,3 +353,123 @@ export function encodeScsiLun(lun: number): Uint8Array {
 export function decodeScsiLun(b: Uint8Array): number {
   return ((b[0]! & 0x3f) << 8) | b[1]!;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Encoders and decoders of the data above, used by targets and initiators alike
+// ---------------------------------------------------------------------------------------------
+
+/** Reads an unsigned big-endian field of `len` bytes (exact up to 6 bytes). */
+export function getBe(b: Uint8Array, off: number, len: number): number {
+  let v = 0;
+  for (let i = 0; i < len; i++) v = v * 256 + (b[off + i] ?? 0);
+  return v;
+}
+
+/** Reads a big-endian 64-bit field as a number (exact below 2^53; larger values are out of any range anyway). */
+export function getBe64(b: Uint8Array, off: number): number {
+  return getBe(b, off, 4) * 2 ** 32 + getBe(b, off + 4, 4);
+}
+
+/** Writes `v` as a big-endian field of `len` bytes. */
+export function putBe(b: Uint8Array, off: number, len: number, v: number): void {
+  let x = v;
+  for (let i = len - 1; i >= 0; i--) {
+    b[off + i] = x % 256;
+    x = Math.floor(x / 256);
+  }
+}
+
+/** Writes `s` as a 7-bit ASCII field of `len` bytes, cut or padded with `pad` (INQUIRY/VPD text). */
+export function putAscii(b: Uint8Array, off: number, len: number, s: string, pad = 0x20): void {
+  for (let i = 0; i < len; i++) b[off + i] = i < s.length ? s.charCodeAt(i) & 0x7f : pad;
+}
+
+/** 18 bytes of current fixed-format sense for `code`. */
+export function encodeFixedSense(code: SenseCode): Uint8Array {
+  const b = new Uint8Array(SENSE_FIXED_SIZE);
+  b[0] = SENSE_FIXED_CURRENT;
+  b[SENSE_KEY_OFFSET] = code.key & 0x0f;
+  b[SENSE_ADDITIONAL_LENGTH_OFFSET] = SENSE_FIXED_SIZE - 8;
+  b[SENSE_ASC_OFFSET] = code.asc;
+  b[SENSE_ASCQ_OFFSET] = code.ascq;
+  return b;
+}
+
+/** The sense key, ASC and ASCQ of fixed or descriptor sense bytes (undefined when too short). */
+export function parseSense(b: Uint8Array): SenseCode | undefined {
+  const fmt = (b[0] ?? 0) & 0x7f;
+  if (fmt === 0x72 || fmt === 0x73) return b.length >= 4 ? { key: b[1]! & 0x0f, asc: b[2]!, ascq: b[3]! } : undefined;
+  return b.length > SENSE_ASCQ_OFFSET ? { key: b[SENSE_KEY_OFFSET]! & 0x0f, asc: b[SENSE_ASC_OFFSET]!, ascq: b[SENSE_ASCQ_OFFSET]! } : undefined;
+}
+
+/** A VPD page: the 4-byte header (device type, page code, length) in front of `body`. */
+export function encodeVpdPage(deviceType: number, page: number, body: Uint8Array): Uint8Array {
+  const b = new Uint8Array(VPD_HEADER_SIZE + body.length);
+  b[0] = deviceType & PERIPHERAL_TYPE_MASK;
+  b[1] = page;
+  putBe(b, 2, 2, body.length);
+  b.set(body, VPD_HEADER_SIZE);
+  return b;
+}
+
+/** READ CAPACITY(10) data; a last LBA beyond 32 bits saturates to "use READ CAPACITY(16)". */
+export function encodeReadCapacity10(lastLba: number, blockSize: number): Uint8Array {
+  const b = new Uint8Array(READ_CAPACITY_10_SIZE);
+  putBe(b, 0, 4, Math.min(lastLba, READ_CAPACITY_10_OVERFLOW));
+  putBe(b, 4, 4, blockSize);
+  return b;
+}
+
+/** READ CAPACITY(16) data with the LBPME/LBPRZ byte `lbp`. */
+export function encodeReadCapacity16(lastLba: number, blockSize: number, lbp: number): Uint8Array {
+  const b = new Uint8Array(READ_CAPACITY_16_SIZE);
+  putBe(b, RC16_LAST_LBA, 8, lastLba);
+  putBe(b, RC16_BLOCK_LENGTH, 4, blockSize);
+  b[RC16_LBP] = lbp;
+  return b;
+}
+
+/** An empty mode page of `length` bytes after its 2-byte header (page code, page length). */
+export function encodeModePage(code: number, length: number): Uint8Array {
+  const p = new Uint8Array(2 + length);
+  p[0] = code;
+  p[1] = length;
+  return p;
+}
+
+/** The read-write error recovery page (AWRE set in current values, nothing changeable). */
+export function encodeRwErrorRecoveryPage(changeable: boolean): Uint8Array {
+  const p = encodeModePage(MODE_PAGE_RW_ERROR, MODE_RW_ERROR_PAGE_LENGTH);
+  if (!changeable) p[2] = MODE_RW_ERROR_AWRE;
+  return p;
+}
+
+/** The caching page with WCE as given (in the changeable mask: whether WCE may change). */
+export function encodeCachingPage(wce: boolean): Uint8Array {
+  const p = encodeModePage(MODE_PAGE_CACHING, MODE_CACHING_PAGE_LENGTH);
+  p[2] = wce ? MODE_CACHING_WCE : 0;
+  return p;
+}
+
+/** MODE SENSE(6) or (10) data: header, optional block descriptor, then the pages in order. */
+export function encodeModeSense(ten: boolean, pages: readonly Uint8Array[], deviceSpecific = 0, blockDescriptor: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const hdr = ten ? MODE_HEADER_10_SIZE : MODE_HEADER_6_SIZE;
+  const total = hdr + blockDescriptor.length + pages.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  if (ten) {
+    putBe(out, 0, 2, total - 2);
+    out[3] = deviceSpecific;
+    putBe(out, 6, 2, blockDescriptor.length);
+  } else {
+    out[0] = total - 1;
+    out[2] = deviceSpecific;
+    out[3] = blockDescriptor.length;
+  }
+  out.set(blockDescriptor, hdr);
+  let at = hdr + blockDescriptor.length;
+  for (const p of pages) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

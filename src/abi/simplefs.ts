@@ -92,8 +92,8 @@ export function isSfsFlavor(s: string): s is SfsFlavor {
   return s === 'ext4' || s === 'xfs';
 }
 
-/** The superblock's fields. */
-export interface SfsSuperblock {
+/** The superblock's fields (the fixed layout it records included). */
+export interface SfsSuperblock extends SfsLayout {
   /** Presented filesystem type. */
   flavor: SfsFlavor;
   /** Filesystem size in blocks. */
@@ -106,20 +106,6 @@ export interface SfsSuperblock {
   freeInodes: number;
   /** Blocks only root may allocate. */
   reservedBlocks: number;
-  /** First block of the block bitmap. */
-  blockBitmapStart: number;
-  /** Blocks of block bitmap. */
-  blockBitmapBlocks: number;
-  /** First block of the inode bitmap. */
-  inodeBitmapStart: number;
-  /** Blocks of inode bitmap. */
-  inodeBitmapBlocks: number;
-  /** First block of the inode table. */
-  inodeTableStart: number;
-  /** Blocks of inode table. */
-  inodeTableBlocks: number;
-  /** First block not used by fixed metadata. */
-  firstDataBlock: number;
   /** Inode number of slot 0. */
   inoBase: number;
   /** Root directory inode number. */
@@ -261,10 +247,8 @@ function geometryOk(sb: SfsSuperblock): boolean {
   const l = computeLayout(sb.blockCount, sb.inodeCount);
   return (
     l !== undefined &&
-    sb.blockBitmapStart === l.blockBitmapStart && sb.blockBitmapBlocks === l.blockBitmapBlocks &&
-    sb.inodeBitmapStart === l.inodeBitmapStart && sb.inodeBitmapBlocks === l.inodeBitmapBlocks &&
-    sb.inodeTableStart === l.inodeTableStart && sb.inodeTableBlocks === l.inodeTableBlocks &&
-    sb.firstDataBlock === l.firstDataBlock && sb.freeBlocks <= sb.blockCount && sb.freeInodes <= sb.inodeCount &&
+    (Object.keys(l) as (keyof SfsLayout)[]).every((k) => sb[k] === l[k]) &&
+    sb.freeBlocks <= sb.blockCount && sb.freeInodes <= sb.inodeCount &&
     sb.rootIno >= sb.inoBase && sb.rootIno - sb.inoBase < sb.inodeCount
   );
 }

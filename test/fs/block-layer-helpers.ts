@@ -6,38 +6,16 @@
  */
 import { Scheduler } from '../../src/core/scheduler.js';
 import { Trace } from '../../src/core/trace.js';
-import { DISK_SECTOR_SIZE, SparseDiskImage, type DiskImage } from '../../devices/block/disk-image.js';
+import type { DiskImage } from '../../devices/block/disk-image.js';
 import { Kernel, type Program, type Syscalls } from '../../src/guest/kernel/index.js';
-import type { Bio, BlockDriver } from '../../src/guest/kernel/block/types.js';
 import { registerSimplefs } from '../../src/guest/fs/simplefs/mount.js';
 import { installCoreutils } from '../../src/guest/programs/index.js';
+import { addImageDisk, imageDiskMajor } from '../helpers/image-disk.js';
+
+export { imageMiB } from '../helpers/image-disk.js';
 
 /** Virtual time one request takes. */
 const LATENCY_NS = 100_000;
-
-/** Serves bios from an image after a fixed latency. */
-export class ImageDisk implements BlockDriver {
-  constructor(
-    private readonly sched: Scheduler,
-    /** The medium. */
-    readonly image: DiskImage,
-  ) {}
-
-  /** Queues a request. */
-  submit(bio: Bio): void {
-    this.sched.after(LATENCY_NS, 'image disk', () => {
-      try {
-        if (bio.op === 'read') bio.data?.set(this.image.read(bio.sector, bio.count));
-        else if (bio.op === 'write') this.image.write(bio.sector, (bio.data ?? new Uint8Array(0)).subarray(0, bio.count * DISK_SECTOR_SIZE));
-        else if (bio.op === 'discard') this.image.discard(bio.sector, bio.count);
-        else this.image.flush();
-        bio.end();
-      } catch {
-        bio.end('EIO');
-      }
-    });
-  }
-}
 
 /** A kernel with the userland and the ext4/xfs driver on the real block layer. */
 export interface LayerBooted {
@@ -60,32 +38,16 @@ export function bootLayer(opts: { cmdline?: string } = {}): LayerBooted {
   if (opts.cmdline !== undefined) kernel.cmdline = opts.cmdline;
   installCoreutils(kernel);
   registerSimplefs(kernel);
-  let next = 0;
-  const major = kernel.allocBlockMajor('virtblk');
+  imageDiskMajor(kernel);
   return {
     sched,
     trace,
     kernel,
     log,
     addDisk(name, image) {
-      const index = next++;
-      kernel.block.addDisk({
-        name,
-        major,
-        firstMinor: index * 16,
-        minors: 16,
-        capacity: image.sectors,
-        limits: { logicalBlockSize: 512, maxSectors: 2048, writeCache: true, discard: { maxSectors: 65536, granularity: 4096 }, rotational: false },
-        sysfsParent: `/devices/pci0000:00/0000:00:0${5 + index}.0/virtio${2 + index}`,
-        driver: new ImageDisk(sched, image),
-      });
+      addImageDisk(kernel, sched, name, image, { latencyNs: LATENCY_NS, limits: { maxSectors: 2048, discard: { maxSectors: 65536, granularity: 4096 } } });
     },
   };
-}
-
-/** An empty image of `mib` MiB. */
-export function imageMiB(mib: number): SparseDiskImage {
-  return new SparseDiskImage((mib * 1024 * 1024) / DISK_SECTOR_SIZE);
 }
 
 /** Runs a shell command line to completion; returns status and output. */

@@ -5,10 +5,7 @@
  * tests go through the block layer, sd, the SCSI midlayer and the drivers to the hardware).
  */
 import { NS_PER_MS } from '../../src/core/scheduler.js';
-import { defaultMachineConfig } from '../../src/machine/config.js';
-import { parseDriveOption } from '../../src/machine/drive-options.js';
 import { Machine } from '../../src/machine/machine.js';
-import { parseQemuOpts } from '../../src/cli/qemu-opts.js';
 import type { GuestLoader } from '../../src/machine/guest-loader.js';
 import { machineDrives } from '../../src/machine/drives.js';
 import type { DiskImage } from '../../devices/block/disk-image.js';
@@ -16,7 +13,8 @@ import { GuestOs } from '../../src/guest/boot.js';
 import type { GuestPciDriver } from '../../src/guest/drivers/registry.js';
 import { ataPiixDriver } from '../../src/guest/drivers/ata-piix/index.js';
 import { ahciDriver } from '../../src/guest/drivers/ahci/index.js';
-import type { Bio, BioOp } from '../../src/guest/kernel/block/types.js';
+import type { BioOp } from '../../src/guest/kernel/block/types.js';
+import { guestBlockIo, guestSysFile, storageMachineConfig } from '../helpers/storage-machine.js';
 import type { ErrnoCode } from '../../src/guest/kernel/errno.js';
 
 /** Guest RAM of ATA rigs: room for bounce buffers, quick to build. */
@@ -38,14 +36,7 @@ export interface AtaMachineOptions {
 
 /** Builds and boots a machine. */
 export function bootAtaMachine(opts: AtaMachineOptions): Machine {
-  const cfg = defaultMachineConfig();
-  cfg.noDefaults = true;
-  cfg.ramSize = cfg.maxMem = ATA_RIG_RAM;
-  for (const d of opts.drives ?? []) cfg.drives.push(parseDriveOption(d, cfg.drives));
-  for (const d of opts.devices ?? []) {
-    const o = parseQemuOpts(d, 'driver');
-    cfg.devices.push({ driver: o.implied ?? '', props: o.pairs });
-  }
+  const cfg = storageMachineConfig(opts.drives ?? [], opts.devices ?? [], ATA_RIG_RAM);
   const log = opts.log;
   const categories: ('guest' | 'io')[] = opts.io ? ['guest', 'io'] : ['guest'];
   const trace = log ? { categories, sink: (r: { message: string; source: string }) => void log.push(`${r.source}: ${r.message}`) } : undefined;
@@ -96,19 +87,8 @@ export function bootAtaRig(opts: AtaMachineOptions & { drivers?: GuestPciDriver[
     os: guest,
     lines,
     step,
-    io: (name, op, sector, count, data) => {
-      const node = guest.kernel.block.byName(name);
-      if (!node) throw new Error(`no block device ${name}`);
-      const dev = guest.kernel.block.open(node.dev);
-      let done = false;
-      let err: ErrnoCode | undefined;
-      const bio: Bio = { op, sector, count, data, end: (e) => ((done = true), (err = e)) };
-      dev.submit(bio);
-      for (let i = 0; i < 1000 && !done; i++) step();
-      if (!done) throw new Error(`${op} on ${name} never ended`);
-      return err;
-    },
-    sys: (path) => new TextDecoder().decode(guest.kernel.readFile(`/sys${path}`)),
+    io: (name, op, sector, count, data) => guestBlockIo(guest, step, name, op, sector, count, data),
+    sys: (path) => guestSysFile(guest, path),
     exists: (path) => guest.kernel.sysfs.exists(path),
     image: (id) => driveImage(m, id),
   };

@@ -9,10 +9,8 @@ import {
   ACPI_PM1_STS_PWRBTN,
   ACPI_PM1_STS_TMR,
   ACPI_PM1_STS_WAK,
-  PIIX4_PM_PMBA,
-  PIIX4_PM_PMREGMISC,
-  PIIX4_SCI_GSI,
-} from '../../devices/chipset/piix4-pm.js';
+} from '../../src/abi/acpi.js';
+import { PIIX4_PM_PMBA, PIIX4_PM_PMREGMISC, PIIX4_SCI_GSI } from '../../devices/chipset/piix4-pm.js';
 import { makePc, type PcHarness } from './harness.js';
 
 const PMBASE = 0x600;

@@ -5,16 +5,15 @@
  */
 import { NS_PER_MS } from '../../src/core/scheduler.js';
 import type { TraceCategory, TraceRecord } from '../../src/core/trace.js';
-import { defaultMachineConfig, type MachineConfig } from '../../src/machine/config.js';
+import type { MachineConfig } from '../../src/machine/config.js';
 import { Machine } from '../../src/machine/machine.js';
-import { parseDriveOption } from '../../src/machine/drive-options.js';
 import { machineDrives } from '../../src/machine/drives.js';
-import { parseQemuOpts } from '../../src/cli/qemu-opts.js';
 import { GuestOs } from '../../src/guest/boot.js';
 import type { GuestPciDriver } from '../../src/guest/drivers/registry.js';
 import { virtioBlkDriver } from '../../src/guest/drivers/virtio-blk/index.js';
 import { virtioScsiDriver } from '../../src/guest/drivers/virtio-scsi/index.js';
-import type { Bio, BioOp } from '../../src/guest/kernel/block/types.js';
+import type { BioOp } from '../../src/guest/kernel/block/types.js';
+import { guestBlockIo, guestSysFile, storageMachineConfig } from '../helpers/storage-machine.js';
 import type { ErrnoCode } from '../../src/guest/kernel/errno.js';
 import type { BlockBackend } from '../../devices/block/backend.js';
 
@@ -53,14 +52,7 @@ export interface StorageRigOptions {
 
 /** Builds and boots a rig. */
 export function bootStorageRig(opts: StorageRigOptions): StorageRig {
-  const cfg = defaultMachineConfig();
-  cfg.noDefaults = true;
-  cfg.ramSize = cfg.maxMem = RIG_RAM;
-  for (const d of opts.drives ?? []) cfg.drives.push(parseDriveOption(d, cfg.drives));
-  for (const d of opts.devices ?? []) {
-    const o = parseQemuOpts(d, 'driver');
-    cfg.devices.push({ driver: o.implied!, props: o.pairs });
-  }
+  const cfg = storageMachineConfig(opts.drives ?? [], opts.devices ?? [], RIG_RAM);
   opts.configure?.(cfg);
   const records: TraceRecord[] = [];
   let os: GuestOs | undefined;
@@ -83,19 +75,8 @@ export function bootStorageRig(opts: StorageRigOptions): StorageRig {
       return d.backend;
     },
     step,
-    io: (name, op, sector, count, data) => {
-      const node = guest.kernel.block.byName(name);
-      if (!node) throw new Error(`no block device ${name}`);
-      const dev = guest.kernel.block.open(node.dev);
-      let done = false;
-      let err: ErrnoCode | undefined;
-      const bio: Bio = { op, sector, count, data, end: (e) => ((done = true), (err = e)) };
-      dev.submit(bio);
-      for (let i = 0; i < 1000 && !done; i++) step();
-      if (!done) throw new Error(`${op} on ${name} never ended`);
-      return err;
-    },
-    sys: (path) => new TextDecoder().decode(guest.kernel.readFile(`/sys${path}`)),
+    io: (name, op, sector, count, data) => guestBlockIo(guest, step, name, op, sector, count, data),
+    sys: (path) => guestSysFile(guest, path),
     log: () => records.filter((r) => r.category === 'guest').map((r) => r.message),
   };
 }

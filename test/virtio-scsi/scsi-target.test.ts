@@ -13,6 +13,7 @@ import {
   SAM_STAT_GOOD,
   UNMAP,
   WRITE_SAME_16,
+  parseSense,
   type SenseCode,
 } from '../../src/abi/scsi.js';
 import { BlockBackend } from '../../devices/block/backend.js';
@@ -21,7 +22,6 @@ import { ScsiBus } from '../../devices/scsi/bus.js';
 import { BufferDataPhase } from '../../devices/scsi/buffer-phase.js';
 import { cdbTransfer } from '../../devices/scsi/cdb.js';
 import { ScsiDisk } from '../../devices/scsi/disk.js';
-import { parseSense } from '../../devices/scsi/sense.js';
 import { StorageError } from '../../devices/block/errors.js';
 
 function disk(sectors = 4096, readOnly = false): ScsiDisk {

@@ -33,44 +33,37 @@ class SysfsFileError extends Error {
 export function memoryHandlers(env: QgaCommandEnv): QgaHandlers<Block> {
   const { sys } = env;
 
-  // ga_read_sysfs_file.
-  function* readSysfs(dir: string, name: string, size: number): QgaCall<Uint8Array> {
+  // ga_read_sysfs_file / ga_write_sysfs_file: open, one transfer, close; errors name the step.
+  function* onSysfsFile<T>(dir: string, name: string, flags: number, step: string, io: (fd: number) => QgaCall<T>): QgaCall<T> {
     let fd: number;
     try {
-      fd = yield* sys.open(`${dir}${name}`, O_RDONLY | O_CLOEXEC);
+      fd = yield* sys.open(`${dir}${name}`, flags | O_CLOEXEC);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
       throw new SysfsFileError(errnoText(`open sysfs file "${name}"`, e), e);
     }
     try {
-      const d = yield* sys.pread(fd, size, 0);
-      if (d.length === 0) throw new SysfsFileError(`pread sysfs file "${name}": unexpected EOF`, undefined);
-      return d;
+      return yield* io(fd);
     } catch (e) {
       if (!(e instanceof Errno)) throw e;
-      throw new SysfsFileError(errnoText(`pread sysfs file "${name}"`, e), e);
+      throw new SysfsFileError(errnoText(`${step} sysfs file "${name}"`, e), e);
     } finally {
       sys.close(fd);
     }
   }
 
-  // ga_write_sysfs_file.
+  function* readSysfs(dir: string, name: string, size: number): QgaCall<Uint8Array> {
+    return yield* onSysfsFile(dir, name, O_RDONLY, 'pread', function* (fd) {
+      const d = yield* sys.pread(fd, size, 0);
+      if (d.length === 0) throw new SysfsFileError(`pread sysfs file "${name}": unexpected EOF`, undefined);
+      return d;
+    });
+  }
+
   function* writeSysfs(dir: string, name: string, data: string): QgaCall<void> {
-    let fd: number;
-    try {
-      fd = yield* sys.open(`${dir}${name}`, O_WRONLY | O_CLOEXEC);
-    } catch (e) {
-      if (!(e instanceof Errno)) throw e;
-      throw new SysfsFileError(errnoText(`open sysfs file "${name}"`, e), e);
-    }
-    try {
+    yield* onSysfsFile(dir, name, O_WRONLY, 'pwrite', function* (fd) {
       yield* sys.pwrite(fd, data, 0);
-    } catch (e) {
-      if (!(e instanceof Errno)) throw e;
-      throw new SysfsFileError(errnoText(`pwrite sysfs file "${name}"`, e), e);
-    } finally {
-      sys.close(fd);
-    }
+    });
   }
 
   function* openBlockDir(index: bigint): QgaCall<{ fd: number; path: string }> {

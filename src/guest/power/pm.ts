@@ -217,15 +217,20 @@ export class PowerManager {
       for (const cpu of [...online].reverse()) lapic.halt(cpu, false);
       return;
     }
-    if (action === 'restart') {
-      this.log('reboot: Restarting system');
-      this.stopCpu('off');
-      this.acpi.reset();
-      return;
-    }
+    if (action === 'restart') return this.restart();
+    this.powerOff('S5');
+  }
+
+  private restart(): void {
+    this.log('reboot: Restarting system');
+    this.stopCpu('off');
+    this.acpi.reset();
+  }
+
+  private powerOff(sleep: 'S4' | 'S5'): void {
     this.log('reboot: Power down');
     this.stopCpu('off');
-    this.acpi.enterSleep('S5');
+    this.acpi.enterSleep(sleep);
   }
 
   private stopCpu(state: PmState): void {
@@ -410,15 +415,8 @@ export class PowerManager {
       this.acpi.enterSleep('S3');
       return;
     }
-    if (mode === 'reboot') {
-      this.log('reboot: Restarting system');
-      this.stopCpu('off');
-      this.acpi.reset();
-      return;
-    }
-    this.log('reboot: Power down');
-    this.stopCpu('off');
-    this.acpi.enterSleep(mode === 'platform' ? 'S4' : 'S5');
+    if (mode === 'reboot') return this.restart();
+    this.powerOff(mode === 'platform' ? 'S4' : 'S5');
   }
 
   /** Before the boot kernel hands over to a resumed image: devices quiet, CPUs parked. */

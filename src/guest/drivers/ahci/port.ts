@@ -64,12 +64,9 @@ import {
   ahciPortOffset,
 } from '../../../abi/ahci.js';
 import { ATA_BUSY, ATA_DRQ, ATA_ERR, ATA_SECTOR_SIZE, XFER_UDMA_0 } from '../../../abi/ata.js';
-import type { CpuBus } from '../../../machine/cpu-bus.js';
-import type { SchedulerView, TimerHandle } from '../../../core/scheduler.js';
-import type { GuestPhysMemory } from '../../platform/phys-mem.js';
-import type { PhysAllocator } from '../../platform/resources.js';
+import type { TimerHandle } from '../../../core/scheduler.js';
 import { GUEST_PAGE_SIZE } from '../dma-slots.js';
-import type { AtaPortOps, AtaQc, AtaQcResult } from '../ata/types.js';
+import type { AtaHostEnv, AtaPortOps, AtaQc, AtaQcResult } from '../ata/types.js';
 
 /** libata's command timeout. */
 export const AHCI_CMD_TIMEOUT_NS = 30_000_000_000;
@@ -90,23 +87,11 @@ export const AHCI_DEF_PORT_IRQ =
   PORT_IRQ_FATAL | PORT_IRQ_IF_NONFATAL | PORT_IRQ_SG_DONE | PORT_IRQ_SDB_FIS | PORT_IRQ_DMAS_FIS | PORT_IRQ_PIOS_FIS | PORT_IRQ_D2H_REG_FIS;
 
 /** What a port driver needs. */
-export interface AhciPortOptions {
-  /** Name for logs ("ata3"), set once numbered. */
-  name: string;
+export interface AhciPortOptions extends AtaHostEnv {
   /** Port number on the HBA. */
   index: number;
   /** ABAR address. */
   abar: number;
-  /** CPU bus. */
-  bus: CpuBus;
-  /** Guest memory. */
-  mem: GuestPhysMemory;
-  /** DMA memory. */
-  alloc: PhysAllocator;
-  /** Clock. */
-  sched: SchedulerView;
-  /** Kernel log. */
-  log: (line: string) => void;
 }
 
 interface Active {

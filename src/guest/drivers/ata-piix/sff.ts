@@ -37,12 +37,10 @@ import {
   XFER_MW_DMA_0,
   XFER_PIO_0,
 } from '../../../abi/ata.js';
-import type { CpuBus } from '../../../machine/cpu-bus.js';
-import type { SchedulerView, TimerHandle } from '../../../core/scheduler.js';
-import type { GuestPhysMemory } from '../../platform/phys-mem.js';
-import type { GuestInterrupts, PhysAllocator } from '../../platform/resources.js';
+import type { TimerHandle } from '../../../core/scheduler.js';
+import type { GuestInterrupts } from '../../platform/resources.js';
 import { GUEST_PAGE_SIZE } from '../dma-slots.js';
-import type { AtaPortOps, AtaQc, AtaQcResult } from '../ata/types.js';
+import type { AtaHostEnv, AtaPortOps, AtaQc, AtaQcResult } from '../ata/types.js';
 
 /** libata's default command timeout. */
 export const SFF_CMD_TIMEOUT_NS = 30_000_000_000;
@@ -58,17 +56,7 @@ export const SFF_BOUNCE_BYTES = 128 * 1024;
 export const SFF_QUEUE_LIMIT = 1024;
 
 /** Where a channel lives and what it may use. */
-export interface SffChannelOptions {
-  /** Name for logs ("ata1"). */
-  name: string;
-  /** The CPU's bus. */
-  bus: CpuBus;
-  /** Guest memory (bounce buffer, PRD table). */
-  mem: GuestPhysMemory;
-  /** DMA memory. */
-  alloc: PhysAllocator;
-  /** Clock. */
-  sched: SchedulerView;
+export interface SffChannelOptions extends AtaHostEnv {
   /** Interrupt vectors. */
   interrupts: GuestInterrupts;
   /** Command block base port. */
@@ -79,8 +67,6 @@ export interface SffChannelOptions {
   gsi: number;
   /** BMDMA register base, or undefined for PIO only. */
   bmBase: number | undefined;
-  /** Kernel log. */
-  log: (line: string) => void;
 }
 
 interface Active {

@@ -3,7 +3,7 @@
  * implements it): standard INQUIRY with vendor "ATA", the VPD pages sd reads (supported
  * pages, unit serial, device identification, ATA information, block limits, block device
  * characteristics, logical block provisioning), READ CAPACITY(10/16), mode pages, and
- * fixed-format sense data, including the ATA PASS-THROUGH kind that carries registers.
+ * the ATA PASS-THROUGH sense data that carries registers.
  */
 import {
   INQUIRY_ADDITIONAL_LENGTH,
@@ -17,26 +17,10 @@ import {
   INQUIRY_VENDOR,
   INQUIRY_VERSION,
   LBP_THIN,
-  MODE_CACHING_PAGE_LENGTH,
-  MODE_CACHING_WCE,
   MODE_PAGE_CACHING,
   MODE_PAGE_RW_ERROR,
-  MODE_RW_ERROR_AWRE,
-  MODE_RW_ERROR_PAGE_LENGTH,
-  RC16_BLOCK_LENGTH,
-  RC16_LAST_LBA,
-  RC16_LBP,
   RC16_LBPME,
-  READ_CAPACITY_10_OVERFLOW,
-  READ_CAPACITY_10_SIZE,
-  READ_CAPACITY_16_SIZE,
   SCSI_VERSION_SPC3,
-  SENSE_ADDITIONAL_LENGTH_OFFSET,
-  SENSE_ASCQ_OFFSET,
-  SENSE_ASC_OFFSET,
-  SENSE_FIXED_CURRENT,
-  SENSE_FIXED_SIZE,
-  SENSE_KEY_OFFSET,
   TYPE_DISK,
   VPD_BLOCK_CHARACTERISTICS,
   VPD_BLOCK_LIMITS,
@@ -55,7 +39,15 @@ import {
   VPD_LBP_PROVISIONING,
   VPD_SUPPORTED_PAGES,
   VPD_UNIT_SERIAL,
-  type SenseCode,
+  encodeCachingPage,
+  encodeFixedSense,
+  encodeModePage,
+  encodeReadCapacity10,
+  encodeReadCapacity16,
+  encodeRwErrorRecoveryPage,
+  encodeVpdPage,
+  putAscii,
+  putBe,
 } from '../../../abi/scsi.js';
 import { ATA_CMD_ID_ATA, ATA_DSM_ENTRIES_PER_BLOCK, ATA_DSM_RANGE_MAX, ATA_ID_FW_REV, ATA_ID_PROD, ATA_ID_SERNO, ATA_ID_WORDS, ATA_SECTOR_SIZE } from '../../../abi/ata.js';
 import type { AtaDeviceInfo } from './identify.js';
@@ -73,29 +65,11 @@ export const ASC_ATA_PT_INFO = 0x00;
 /** ASCQ of ATA PASS THROUGH INFORMATION AVAILABLE. */
 export const ASCQ_ATA_PT_INFO = 0x1d;
 
-function ascii(out: Uint8Array, at: number, s: string, len: number): void {
-  const p = s.slice(0, len).padEnd(len, ' ');
-  for (let i = 0; i < len; i++) out[at + i] = p.charCodeAt(i) & 0x7f;
-}
-
 /** An IDENTIFY string without trimming (the raw characters libata copies). */
 function idChars(id: Uint16Array, word: number, chars: number): string {
   let s = '';
   for (let i = 0; i < chars / 2; i++) s += String.fromCharCode(id[word + i]! >> 8, id[word + i]! & 0xff);
   return s;
-}
-
-function be16(out: Uint8Array, at: number, v: number): void {
-  out[at] = (v >> 8) & 0xff;
-  out[at + 1] = v & 0xff;
-}
-
-function be32(out: Uint8Array, at: number, v: number): void {
-  new DataView(out.buffer, out.byteOffset).setUint32(at, v >>> 0);
-}
-
-function be64(out: Uint8Array, at: number, v: number): void {
-  new DataView(out.buffer, out.byteOffset).setBigUint64(at, BigInt(v));
 }
 
 /** Whether sd should see logical block provisioning (TRIM, which this translation sends by DMA). */
@@ -111,10 +85,10 @@ export function inquiryStandard(info: AtaDeviceInfo): Uint8Array {
   out[INQUIRY_RESPONSE_FORMAT] = 2;
   out[INQUIRY_ADDITIONAL_LENGTH] = INQUIRY_MAX_SIZE - 5;
   out[INQUIRY_FLAGS7] = 2;
-  ascii(out, INQUIRY_VENDOR, 'ATA', 8);
-  ascii(out, INQUIRY_PRODUCT, idChars(info.id, ATA_ID_PROD, 40), INQUIRY_PRODUCT_LEN);
+  putAscii(out, INQUIRY_VENDOR, 8, 'ATA');
+  putAscii(out, INQUIRY_PRODUCT, INQUIRY_PRODUCT_LEN, idChars(info.id, ATA_ID_PROD, 40));
   const fw = idChars(info.id, ATA_ID_FW_REV, 8);
-  ascii(out, INQUIRY_REVISION, fw.slice(4, 8).trim() === '' ? fw.slice(0, 4) : fw.slice(4, 8), INQUIRY_REVISION_LEN);
+  putAscii(out, INQUIRY_REVISION, INQUIRY_REVISION_LEN, fw.slice(4, 8).trim() === '' ? fw.slice(0, 4) : fw.slice(4, 8));
   return out;
 }
 
@@ -127,7 +101,7 @@ export function vpdPage(page: number, info: AtaDeviceInfo, dma: boolean): Uint8A
     }
     case VPD_UNIT_SERIAL: {
       const body = new Uint8Array(20);
-      ascii(body, 0, idChars(info.id, ATA_ID_SERNO, 20), 20);
+      putAscii(body, 0, 20, idChars(info.id, ATA_ID_SERNO, 20));
       return withHeader(page, body);
     }
     case VPD_DEVICE_ID: {
@@ -136,14 +110,14 @@ export function vpdPage(page: number, info: AtaDeviceInfo, dma: boolean): Uint8A
       const d1 = new Uint8Array(4 + 20);
       d1[0] = 2; // code set ASCII
       d1[3] = 20;
-      ascii(d1, 4, serial, 20);
+      putAscii(d1, 4, 20, serial);
       const d2 = new Uint8Array(4 + 68);
       d2[0] = 2;
       d2[1] = 1; // designator type: T10 vendor id
       d2[3] = 68;
-      ascii(d2, 4, 'ATA', 8);
-      ascii(d2, 12, idChars(info.id, ATA_ID_PROD, 40), 40);
-      ascii(d2, 52, serial, 20);
+      putAscii(d2, 4, 8, 'ATA');
+      putAscii(d2, 12, 40, idChars(info.id, ATA_ID_PROD, 40));
+      putAscii(d2, 52, 20, serial);
       const body = new Uint8Array(d1.length + d2.length);
       body.set(d1, 0);
       body.set(d2, d1.length);
@@ -151,9 +125,9 @@ export function vpdPage(page: number, info: AtaDeviceInfo, dma: boolean): Uint8A
     }
     case VPD_ATA_INFO: {
       const body = new Uint8Array(VPD_ATA_INFO_LENGTH);
-      ascii(body, 4, 'linux', 8);
-      ascii(body, 12, 'libata', 16);
-      ascii(body, 28, '1.0', 4);
+      putAscii(body, 4, 8, 'linux');
+      putAscii(body, 12, 16, 'libata');
+      putAscii(body, 28, 4, '1.0');
       // Device signature: the D2H register FIS an ATA device sends after reset.
       body[32] = 0x34;
       body[34] = 0x50; // status DRDY | DSC
@@ -168,16 +142,16 @@ export function vpdPage(page: number, info: AtaDeviceInfo, dma: boolean): Uint8A
     case VPD_BLOCK_LIMITS: {
       const body = new Uint8Array(VPD_BLOCK_LIMITS_LENGTH);
       if (lbpEnabled(info, dma)) {
-        be32(body, VPD_BL_MAX_UNMAP_LBA_COUNT - VPD_HEADER_SIZE, ATA_UNMAP_MAX_LBA_COUNT);
-        be32(body, VPD_BL_MAX_UNMAP_DESCRIPTORS - VPD_HEADER_SIZE, ATA_UNMAP_MAX_DESCRIPTORS);
-        be32(body, VPD_BL_UNMAP_GRANULARITY - VPD_HEADER_SIZE, 1);
-        be64(body, VPD_BL_MAX_WRITE_SAME - VPD_HEADER_SIZE, ATA_UNMAP_MAX_LBA_COUNT);
+        putBe(body, VPD_BL_MAX_UNMAP_LBA_COUNT - VPD_HEADER_SIZE, 4, ATA_UNMAP_MAX_LBA_COUNT);
+        putBe(body, VPD_BL_MAX_UNMAP_DESCRIPTORS - VPD_HEADER_SIZE, 4, ATA_UNMAP_MAX_DESCRIPTORS);
+        putBe(body, VPD_BL_UNMAP_GRANULARITY - VPD_HEADER_SIZE, 4, 1);
+        putBe(body, VPD_BL_MAX_WRITE_SAME - VPD_HEADER_SIZE, 8, ATA_UNMAP_MAX_LBA_COUNT);
       }
       return withHeader(page, body);
     }
     case VPD_BLOCK_CHARACTERISTICS: {
       const body = new Uint8Array(0x3c);
-      be16(body, 0, info.rotationRate);
+      putBe(body, 0, 2, info.rotationRate);
       return withHeader(page, body);
     }
     case VPD_LBP: {
@@ -194,30 +168,17 @@ export function vpdPage(page: number, info: AtaDeviceInfo, dma: boolean): Uint8A
 }
 
 function withHeader(page: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(VPD_HEADER_SIZE + body.length);
-  out[0] = TYPE_DISK;
-  out[1] = page;
-  be16(out, 2, body.length);
-  out.set(body, VPD_HEADER_SIZE);
-  return out;
+  return encodeVpdPage(TYPE_DISK, page, body);
 }
 
 /** READ CAPACITY(10) data. */
 export function readCapacity10(info: AtaDeviceInfo): Uint8Array {
-  const out = new Uint8Array(READ_CAPACITY_10_SIZE);
-  const last = info.sectors - 1;
-  be32(out, 0, last > READ_CAPACITY_10_OVERFLOW ? READ_CAPACITY_10_OVERFLOW : last);
-  be32(out, 4, ATA_SECTOR_SIZE);
-  return out;
+  return encodeReadCapacity10(info.sectors - 1, ATA_SECTOR_SIZE);
 }
 
 /** READ CAPACITY(16) data (LBPME when TRIM is usable). */
 export function readCapacity16(info: AtaDeviceInfo, dma: boolean): Uint8Array {
-  const out = new Uint8Array(READ_CAPACITY_16_SIZE);
-  be64(out, RC16_LAST_LBA, info.sectors - 1);
-  be32(out, RC16_BLOCK_LENGTH, ATA_SECTOR_SIZE);
-  if (lbpEnabled(info, dma)) out[RC16_LBP] = RC16_LBPME;
-  return out;
+  return encodeReadCapacity16(info.sectors - 1, ATA_SECTOR_SIZE, lbpEnabled(info, dma) ? RC16_LBPME : 0);
 }
 
 /** Control mode page code. */
@@ -228,27 +189,12 @@ const MODE_CONTROL_PAGE_LENGTH = 0x0a;
 /** One mode page's current values (or, with `changeable`, the mask of bits the host may change). */
 export function modePage(code: number, info: AtaDeviceInfo, changeable: boolean): Uint8Array | undefined {
   switch (code) {
-    case MODE_PAGE_RW_ERROR: {
-      const p = new Uint8Array(2 + MODE_RW_ERROR_PAGE_LENGTH);
-      p[0] = code;
-      p[1] = MODE_RW_ERROR_PAGE_LENGTH;
-      if (!changeable) p[2] = MODE_RW_ERROR_AWRE;
-      return p;
-    }
-    case MODE_PAGE_CACHING: {
-      const p = new Uint8Array(2 + MODE_CACHING_PAGE_LENGTH);
-      p[0] = code;
-      p[1] = MODE_CACHING_PAGE_LENGTH;
-      if (changeable) p[2] = info.writeCacheSupported ? MODE_CACHING_WCE : 0;
-      else if (info.writeCache) p[2] = MODE_CACHING_WCE;
-      return p;
-    }
-    case MODE_PAGE_CONTROL: {
-      const p = new Uint8Array(2 + MODE_CONTROL_PAGE_LENGTH);
-      p[0] = code;
-      p[1] = MODE_CONTROL_PAGE_LENGTH;
-      return p;
-    }
+    case MODE_PAGE_RW_ERROR:
+      return encodeRwErrorRecoveryPage(changeable);
+    case MODE_PAGE_CACHING:
+      return encodeCachingPage(changeable ? info.writeCacheSupported : info.writeCache);
+    case MODE_PAGE_CONTROL:
+      return encodeModePage(code, MODE_CONTROL_PAGE_LENGTH);
     default:
       return undefined;
   }
@@ -256,17 +202,6 @@ export function modePage(code: number, info: AtaDeviceInfo, changeable: boolean)
 
 /** Page codes MODE SENSE with page 0x3f returns, in order. */
 export const ALL_MODE_PAGES = [MODE_PAGE_RW_ERROR, MODE_PAGE_CACHING, MODE_PAGE_CONTROL] as const;
-
-/** Fixed-format sense data for `code`. */
-export function fixedSense(code: SenseCode): Uint8Array {
-  const s = new Uint8Array(SENSE_FIXED_SIZE);
-  s[0] = SENSE_FIXED_CURRENT;
-  s[SENSE_KEY_OFFSET] = code.key;
-  s[SENSE_ADDITIONAL_LENGTH_OFFSET] = SENSE_FIXED_SIZE - 8;
-  s[SENSE_ASC_OFFSET] = code.asc;
-  s[SENSE_ASCQ_OFFSET] = code.ascq;
-  return s;
-}
 
 /** Registers an ATA PASS-THROUGH command ended with. */
 export interface AtaPtRegisters {
@@ -289,7 +224,7 @@ export interface AtaPtRegisters {
  * INFORMATION holds error, status, device and count, COMMAND-SPECIFIC INFORMATION the LBA.
  */
 export function ataPassThroughSense(key: number, r: AtaPtRegisters): Uint8Array {
-  const s = fixedSense({ key, asc: ASC_ATA_PT_INFO, ascq: ASCQ_ATA_PT_INFO });
+  const s = encodeFixedSense({ key, asc: ASC_ATA_PT_INFO, ascq: ASCQ_ATA_PT_INFO });
   s[3] = r.error;
   s[4] = r.status;
   s[5] = r.device;

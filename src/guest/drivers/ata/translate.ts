@@ -50,6 +50,9 @@ import {
   WRITE_16,
   WRITE_6,
   WRITE_SAME_16,
+  encodeFixedSense,
+  encodeModeSense,
+  getBe,
   type SenseCode,
 } from '../../../abi/scsi.js';
 import {
@@ -92,7 +95,6 @@ import {
   ALL_MODE_PAGES,
   ATA_UNMAP_MAX_DESCRIPTORS,
   ataPassThroughSense,
-  fixedSense,
   inquiryStandard,
   lbpEnabled,
   modePage,
@@ -114,12 +116,6 @@ interface Step {
   lba48: boolean;
   protocol: AtaQcProtocol;
   data?: Uint8Array;
-}
-
-function be(cdb: Uint8Array, at: number, len: number): number {
-  let v = 0;
-  for (let i = 0; i < len; i++) v = v * 256 + (cdb[at + i] ?? 0);
-  return v;
 }
 
 /** The ATA disk `devno` of a port, seen by the SCSI midlayer as one logical unit. */
@@ -151,14 +147,14 @@ export class AtaScsiDevice {
       case PREVENT_ALLOW_MEDIUM_REMOVAL:
         return this.good(cmd);
       case REQUEST_SENSE:
-        return this.reply(cmd, fixedSense(SENSE.noSense));
+        return this.reply(cmd, encodeFixedSense(SENSE.noSense));
       case INQUIRY:
         return this.inquiry(cmd);
       case READ_CAPACITY_10:
         return this.reply(cmd, readCapacity10(this.info));
       case SERVICE_ACTION_IN_16:
         if (((cdb[1] ?? 0) & 0x1f) !== SAI_READ_CAPACITY_16) return this.check(cmd, SENSE.invalidField);
-        return this.reply(cmd, readCapacity16(this.info, this.dma), be(cdb, 10, 4));
+        return this.reply(cmd, readCapacity16(this.info, this.dma), getBe(cdb, 10, 4));
       case MODE_SENSE_6:
       case MODE_SENSE_10:
         return this.modeSense(cmd, op === MODE_SENSE_10);
@@ -168,24 +164,24 @@ export class AtaScsiDevice {
       case REPORT_LUNS: {
         const out = new Uint8Array(16);
         out[3] = 8; // one LUN (0), eight bytes of list
-        return this.reply(cmd, out, be(cdb, 6, 4));
+        return this.reply(cmd, out, getBe(cdb, 6, 4));
       }
       case READ_6:
       case WRITE_6:
-        return this.rw(cmd, op === WRITE_6, ((cdb[1] ?? 0) & 0x1f) * 0x10000 + be(cdb, 2, 2), cdb[4] || 256);
+        return this.rw(cmd, op === WRITE_6, ((cdb[1] ?? 0) & 0x1f) * 0x10000 + getBe(cdb, 2, 2), cdb[4] || 256);
       case READ_10:
       case WRITE_10:
-        return this.rw(cmd, op === WRITE_10, be(cdb, 2, 4), be(cdb, 7, 2));
+        return this.rw(cmd, op === WRITE_10, getBe(cdb, 2, 4), getBe(cdb, 7, 2));
       case READ_12:
       case WRITE_12:
-        return this.rw(cmd, op === WRITE_12, be(cdb, 2, 4), be(cdb, 6, 4));
+        return this.rw(cmd, op === WRITE_12, getBe(cdb, 2, 4), getBe(cdb, 6, 4));
       case READ_16:
       case WRITE_16:
-        return this.rw(cmd, op === WRITE_16, be(cdb, 2, 8), be(cdb, 10, 4));
+        return this.rw(cmd, op === WRITE_16, getBe(cdb, 2, 8), getBe(cdb, 10, 4));
       case VERIFY_10:
-        return this.verify(cmd, be(cdb, 2, 4), be(cdb, 7, 2));
+        return this.verify(cmd, getBe(cdb, 2, 4), getBe(cdb, 7, 2));
       case VERIFY_16:
-        return this.verify(cmd, be(cdb, 2, 8), be(cdb, 10, 4));
+        return this.verify(cmd, getBe(cdb, 2, 8), getBe(cdb, 10, 4));
       case SYNCHRONIZE_CACHE_10:
       case SYNCHRONIZE_CACHE_16:
         return this.run(cmd, [this.nonData(this.info.flushExt ? ATA_CMD_FLUSH_EXT : ATA_CMD_FLUSH, this.info.flushExt)]);
@@ -193,7 +189,7 @@ export class AtaScsiDevice {
         return this.unmap(cmd);
       case WRITE_SAME_16:
         if (!((cdb[1] ?? 0) & WRITE_SAME_UNMAP) || !lbpEnabled(this.info, this.dma)) return this.check(cmd, SENSE.invalidField);
-        return this.trim(cmd, [{ lba: be(cdb, 2, 8), count: be(cdb, 10, 4) }], 0);
+        return this.trim(cmd, [{ lba: getBe(cdb, 2, 8), count: getBe(cdb, 10, 4) }], 0);
       case START_STOP_UNIT:
         // Stopping spins the disk down; starting needs nothing (the next access spins it up).
         if ((cdb[4] ?? 0) & 1) return this.good(cmd);
@@ -211,7 +207,7 @@ export class AtaScsiDevice {
   }
 
   private check(cmd: ScsiCommand, code: SenseCode, transferred = 0): void {
-    this.complete(cmd, { status: SAM_STAT_CHECK_CONDITION, transferred, sense: fixedSense(code) });
+    this.complete(cmd, { status: SAM_STAT_CHECK_CONDITION, transferred, sense: encodeFixedSense(code) });
   }
 
   private complete(cmd: ScsiCommand, r: ScsiResult): void {
@@ -228,7 +224,7 @@ export class AtaScsiDevice {
 
   private inquiry(cmd: ScsiCommand): void {
     const cdb = cmd.cdb;
-    const alloc = be(cdb, 3, 2);
+    const alloc = getBe(cdb, 3, 2);
     if (!((cdb[1] ?? 0) & INQUIRY_EVPD)) {
       if (cdb[2]) return this.check(cmd, SENSE.invalidField);
       return this.reply(cmd, inquiryStandard(this.info), alloc);
@@ -252,21 +248,7 @@ export class AtaScsiDevice {
       if (!p || (cdb[3] ?? 0) !== 0) return this.check(cmd, SENSE.invalidField);
       pages.push(p);
     }
-    const hdr = ten ? 8 : 4;
-    const len = hdr + pages.reduce((s, p) => s + p.length, 0);
-    const out = new Uint8Array(len);
-    if (ten) {
-      out[0] = ((len - 2) >> 8) & 0xff;
-      out[1] = (len - 2) & 0xff;
-    } else {
-      out[0] = len - 1;
-    }
-    let at = hdr;
-    for (const p of pages) {
-      out.set(p, at);
-      at += p.length;
-    }
-    this.reply(cmd, out, ten ? be(cdb, 7, 2) : (cdb[4] ?? 0));
+    this.reply(cmd, encodeModeSense(ten, pages), ten ? getBe(cdb, 7, 2) : (cdb[4] ?? 0));
   }
 
   /** MODE SELECT: only the caching page's WCE is changeable; it becomes SET FEATURES. */
@@ -274,7 +256,7 @@ export class AtaScsiDevice {
     const data = cmd.data;
     const hdr = ten ? 8 : 4;
     if (!data || data.length < hdr) return this.good(cmd);
-    const bdLen = ten ? be(data, 6, 2) : (data[3] ?? 0);
+    const bdLen = ten ? getBe(data, 6, 2) : (data[3] ?? 0);
     let at = hdr + bdLen;
     let wce: boolean | undefined;
     while (at + 2 <= data.length) {
@@ -353,11 +335,11 @@ export class AtaScsiDevice {
     if (!lbpEnabled(this.info, this.dma)) return this.check(cmd, SENSE.invalidOpcode);
     const p = cmd.data;
     if (!p || p.length < UNMAP_HEADER_SIZE) return this.good(cmd);
-    const descLen = be(p, 2, 2);
+    const descLen = getBe(p, 2, 2);
     if (descLen % UNMAP_DESCRIPTOR_SIZE !== 0 || UNMAP_HEADER_SIZE + descLen > p.length) return this.check(cmd, SENSE.invalidParamLength);
     const ranges: { lba: number; count: number }[] = [];
     for (let at = UNMAP_HEADER_SIZE; at < UNMAP_HEADER_SIZE + descLen; at += UNMAP_DESCRIPTOR_SIZE) {
-      ranges.push({ lba: be(p, at, 8), count: be(p, at + 8, 4) });
+      ranges.push({ lba: getBe(p, at, 8), count: getBe(p, at + 8, 4) });
     }
     if (ranges.length > ATA_UNMAP_MAX_DESCRIPTORS) return this.check(cmd, SENSE.invalidParam);
     this.trim(cmd, ranges, p.length);

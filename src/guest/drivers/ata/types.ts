@@ -4,6 +4,10 @@
  * translation and the device probe build these; ata_piix (SFF taskfile registers + BMDMA)
  * and ahci (command lists and FISes) execute them on their hardware.
  */
+import type { SchedulerView } from '../../../core/scheduler.js';
+import type { CpuBus } from '../../../machine/cpu-bus.js';
+import type { GuestPhysMemory } from '../../platform/phys-mem.js';
+import type { PhysAllocator } from '../../platform/resources.js';
 
 /** An ATA taskfile as the host writes it (48-bit LBA, 16-bit count and features). */
 export interface AtaTf {
@@ -48,6 +52,22 @@ export interface AtaQc {
   data?: Uint8Array;
   /** Completion (called once, never before issue returns). */
   done(result: AtaQcResult): void;
+}
+
+/** What every ATA port driver (AHCI port, SFF channel) is given: bus, DMA memory, clock, log. */
+export interface AtaHostEnv {
+  /** Name for logs ("ata3"), set once numbered. */
+  name: string;
+  /** The CPU's bus. */
+  bus: CpuBus;
+  /** Guest memory (bounce buffer, PRD table or command list). */
+  mem: GuestPhysMemory;
+  /** DMA memory. */
+  alloc: PhysAllocator;
+  /** Clock. */
+  sched: SchedulerView;
+  /** Kernel log. */
+  log: (line: string) => void;
 }
 
 /** One ATA port as the translation layer sees it. */

@@ -1,7 +1,6 @@
 /**
  * The CDBs the midlayer and sd send, built from the SCSI ABI: INQUIRY, REPORT LUNS, TEST UNIT
- * READY, READ CAPACITY(10/16), MODE SENSE(6), READ/WRITE(16), SYNCHRONIZE CACHE(10), UNMAP,
- * plus big-endian field helpers for parsing what comes back.
+ * READY, READ CAPACITY(10/16), MODE SENSE(6), READ/WRITE(16), SYNCHRONIZE CACHE(10), UNMAP.
  */
 import {
   INQUIRY,
@@ -19,28 +18,8 @@ import {
   UNMAP_DESCRIPTOR_SIZE,
   UNMAP_HEADER_SIZE,
   WRITE_16,
+  putBe,
 } from '../../../abi/scsi.js';
-
-/** Reads an unsigned big-endian field of up to 6 bytes. */
-export function getBe(b: Uint8Array, off: number, len: number): number {
-  let v = 0;
-  for (let i = 0; i < len; i++) v = v * 256 + (b[off + i] ?? 0);
-  return v;
-}
-
-/** Reads a big-endian 64-bit field (exact below 2^53). */
-export function getBe64(b: Uint8Array, off: number): number {
-  return getBe(b, off, 4) * 2 ** 32 + getBe(b, off + 4, 4);
-}
-
-/** Writes `v` as a big-endian field of `len` bytes. */
-export function setBe(b: Uint8Array, off: number, len: number, v: number): void {
-  let x = v;
-  for (let i = len - 1; i >= 0; i--) {
-    b[off + i] = x % 256;
-    x = Math.floor(x / 256);
-  }
-}
 
 /** INQUIRY: standard data, or VPD page `page` when given. */
 export function inquiryCdb(alloc: number, page?: number): Uint8Array {
@@ -50,7 +29,7 @@ export function inquiryCdb(alloc: number, page?: number): Uint8Array {
     c[1] = INQUIRY_EVPD;
     c[2] = page;
   }
-  setBe(c, 3, 2, alloc);
+  putBe(c, 3, 2, alloc);
   return c;
 }
 
@@ -58,7 +37,7 @@ export function inquiryCdb(alloc: number, page?: number): Uint8Array {
 export function reportLunsCdb(alloc: number): Uint8Array {
   const c = new Uint8Array(12);
   c[0] = REPORT_LUNS;
-  setBe(c, 6, 4, alloc);
+  putBe(c, 6, 4, alloc);
   return c;
 }
 
@@ -81,7 +60,7 @@ export function readCapacity16Cdb(alloc: number): Uint8Array {
   const c = new Uint8Array(16);
   c[0] = SERVICE_ACTION_IN_16;
   c[1] = SAI_READ_CAPACITY_16;
-  setBe(c, 10, 4, alloc);
+  putBe(c, 10, 4, alloc);
   return c;
 }
 
@@ -99,8 +78,8 @@ export function modeSense6Cdb(page: number, alloc: number): Uint8Array {
 export function rw16Cdb(write: boolean, lba: number, blocks: number): Uint8Array {
   const c = new Uint8Array(16);
   c[0] = write ? WRITE_16 : READ_16;
-  setBe(c, 2, 8, lba);
-  setBe(c, 10, 4, blocks);
+  putBe(c, 2, 8, lba);
+  putBe(c, 10, 4, blocks);
   return c;
 }
 
@@ -114,12 +93,12 @@ export function syncCacheCdb(): Uint8Array {
 /** UNMAP with one block descriptor: the CDB and its parameter list. */
 export function unmapCommand(lba: number, blocks: number): { cdb: Uint8Array; params: Uint8Array } {
   const params = new Uint8Array(UNMAP_HEADER_SIZE + UNMAP_DESCRIPTOR_SIZE);
-  setBe(params, 0, 2, params.length - 2);
-  setBe(params, 2, 2, UNMAP_DESCRIPTOR_SIZE);
-  setBe(params, UNMAP_HEADER_SIZE, 8, lba);
-  setBe(params, UNMAP_HEADER_SIZE + 8, 4, blocks);
+  putBe(params, 0, 2, params.length - 2);
+  putBe(params, 2, 2, UNMAP_DESCRIPTOR_SIZE);
+  putBe(params, UNMAP_HEADER_SIZE, 8, lba);
+  putBe(params, UNMAP_HEADER_SIZE + 8, 4, blocks);
   const cdb = new Uint8Array(10);
   cdb[0] = UNMAP;
-  setBe(cdb, 7, 2, params.length);
+  putBe(cdb, 7, 2, params.length);
   return { cdb, params };
 }

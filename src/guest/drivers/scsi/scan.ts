@@ -24,8 +24,9 @@ import {
   VPD_SUPPORTED_PAGES,
   VPD_UNIT_SERIAL,
   decodeScsiLun,
+  getBe,
 } from '../../../abi/scsi.js';
-import { getBe, inquiryCdb, reportLunsCdb } from './cdb.js';
+import { inquiryCdb, reportLunsCdb } from './cdb.js';
 import type { ScsiAddress, ScsiDeviceInfo, ScsiHost } from './host.js';
 import { sdProbe, SD_DEVICE_TYPES } from './sd.js';
 

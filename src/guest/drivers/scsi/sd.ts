@@ -29,6 +29,8 @@ import {
   VPD_LBP_FLAGS,
   VPD_LBP_LBPU,
   VPD_SUPPORTED_PAGES,
+  getBe,
+  getBe64,
 } from '../../../abi/scsi.js';
 import type { ErrnoCode } from '../../kernel/errno.js';
 import type { Kernel } from '../../kernel/index.js';
@@ -36,8 +38,6 @@ import type { Bio, BlockDriver } from '../../kernel/block/types.js';
 import { formatDiskSize, registerDisk } from '../block-port.js';
 import { diskName, KernelCounters } from '../disk-names.js';
 import {
-  getBe,
-  getBe64,
   inquiryCdb,
   modeSense6Cdb,
   readCapacity10Cdb,

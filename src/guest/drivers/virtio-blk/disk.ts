@@ -50,7 +50,7 @@ import type { GuestPlatform } from '../../platform/platform.js';
 import type { VringSegment } from '../../virtio/vring.js';
 import { DmaSlotPool, pageSegments, type DmaSlot } from '../dma-slots.js';
 import { diskName, KernelCounters } from '../disk-names.js';
-import { VirtioPciDriver } from '../virtio-pci/index.js';
+import { platformVirtioDriver, sysfsLeaf, type VirtioPciDriver } from '../virtio-pci/index.js';
 import { formatDiskSize, registerDisk } from '../block-port.js';
 
 /** Linux's virtio_blk feature table (without MQ, WRITE_ZEROES and lifetime), plus the ring features. */
@@ -174,18 +174,7 @@ export class VirtioBlkDisk implements BlockDriver {
     if (major === undefined) majors.set(this.kernel, (major = this.kernel.allocBlockMajor(VIRTIO_BLK_MAJOR_NAME)));
     this.major = major;
     this.firstMinor = index * VIRTIO_BLK_MINORS;
-    const source = `guest ${sysfsParent.slice(sysfsParent.lastIndexOf('/') + 1)}`;
-    this.drv = new VirtioPciDriver<InFlight>({
-      bus: platform.env.cpu,
-      mem: platform.mem,
-      fn,
-      pciRoots: platform.handoff.pciRoots,
-      alloc: platform.alloc,
-      interrupts: platform.interrupts,
-      features: VIRTIO_BLK_DRIVER_FEATURES,
-      queues: 1,
-      trace: (line) => this.kernel.trace.emit(this.kernel.sched.now(), 'virtio', source, line),
-    });
+    this.drv = platformVirtioDriver<InFlight>(platform, fn, VIRTIO_BLK_DRIVER_FEATURES, 1, `guest ${sysfsLeaf(sysfsParent)}`);
     const pages = VIRTIO_BLK_SLOT_DATA_BYTES / 4096;
     this.slots = new DmaSlotPool(platform.alloc, { headerBytes: VIRTIO_BLK_OUTHDR_SIZE, statusBytes: 1, tableEntries: pages + 2, dataBytes: VIRTIO_BLK_SLOT_DATA_BYTES }, VIRTIO_BLK_MAX_SLOTS);
     this.drv.onQueue(0, () => this.complete());
@@ -437,7 +426,7 @@ export class VirtioBlkDisk implements BlockDriver {
   }
 
   private log(line: string): void {
-    this.kernel.trace.emit(this.kernel.sched.now(), 'guest', 'kernel', `virtio_blk ${this.sysfsParent.slice(this.sysfsParent.lastIndexOf('/') + 1)}: ${line}`);
+    this.kernel.trace.emit(this.kernel.sched.now(), 'guest', 'kernel', `virtio_blk ${sysfsLeaf(this.sysfsParent)}: ${line}`);
   }
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../../../abi/virtio-console.js';
 import type { Kernel } from '../../kernel/index.js';
 import type { GuestPlatform } from '../../platform/platform.js';
-import { VirtioPciDriver, type VirtioPciDriverView } from '../virtio-pci/index.js';
+import { platformVirtioDriver, type VirtioPciDriver, type VirtioPciDriverView } from '../virtio-pci/index.js';
 import { CONTROL_RX_QUEUE, CONTROL_TX_QUEUE, ConsoleContext } from './context.js';
 import { ControlQueues, type ControlStats, type ReceivedControl } from './control.js';
 import type { DmaBuffer } from './dma.js';
@@ -90,18 +90,7 @@ export class VirtioConsole {
     this.fn = fn;
     const list = consolesByKernel.get(this.kernel) ?? [];
     this.index = list.length;
-    const source = `guest virtio${this.index}`;
-    this.drv = new VirtioPciDriver<DmaBuffer>({
-      bus: platform.env.cpu,
-      mem: platform.mem,
-      fn,
-      pciRoots: platform.handoff.pciRoots,
-      alloc: platform.alloc,
-      interrupts: platform.interrupts,
-      features: VIRTIO_CONSOLE_DRIVER_FEATURES,
-      queues: (d) => queueCount(d),
-      trace: (line) => this.kernel.trace.emit(this.kernel.sched.now(), 'virtio', source, line),
-    });
+    this.drv = platformVirtioDriver<DmaBuffer>(platform, fn, VIRTIO_CONSOLE_DRIVER_FEATURES, (d) => queueCount(d), `guest virtio${this.index}`);
     this.major = this.kernel.allocCharMajor(VIRTIO_PORTS_MAJOR_NAME);
     this.ctx = new ConsoleContext(this.drv, platform.mem, platform.alloc, this.kernel, this.events, this.index);
     this.ctx.hooks = {

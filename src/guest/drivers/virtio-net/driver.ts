@@ -26,7 +26,7 @@ import { ARPHRD_ETHER, IFF_BROADCAST, IFF_MULTICAST } from '../../kernel/net/con
 import type { NetDevice } from '../../kernel/net/netdev.js';
 import { netStackOf, type NetStack } from '../../kernel/net/stack.js';
 import type { GuestPlatform } from '../../platform/platform.js';
-import { VirtioPciDriver } from '../virtio-pci/index.js';
+import { platformVirtioDriver, type VirtioPciDriver } from '../virtio-pci/index.js';
 import { predictableEthName } from './naming.js';
 
 /** Features the driver asks for (Linux's virtio_net without offloads, plus ring features). */
@@ -74,17 +74,7 @@ export class VirtioNetDriver {
     private readonly sysfsParent: string,
   ) {
     this.stack = netStackOf(platform.kernel);
-    this.drv = new VirtioPciDriver<Buf>({
-      bus: platform.env.cpu,
-      mem: platform.mem,
-      fn,
-      pciRoots: platform.handoff.pciRoots,
-      alloc: platform.alloc,
-      interrupts: platform.interrupts,
-      features: VIRTIO_NET_DRIVER_FEATURES,
-      queues: 2,
-      trace: (line) => platform.kernel.trace.emit(platform.kernel.sched.now(), 'virtio', `guest ${platform.pciName(fn)}`, line),
-    });
+    this.drv = platformVirtioDriver<Buf>(platform, fn, VIRTIO_NET_DRIVER_FEATURES, 2, `guest ${platform.pciName(fn)}`);
   }
 
   /** Probe: device up, buffers posted, interface registered with its MAC and link state. */

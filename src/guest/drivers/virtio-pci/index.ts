@@ -11,6 +11,7 @@ export {
 } from './driver.js';
 export type { InterruptMode, VirtioPciDriverOptions, VirtioPciDriverStats, VirtioPciDriverView } from './driver.js';
 export { GuestMsix } from './msix.js';
+export { platformVirtioDriver, sysfsLeaf } from './platform-driver.js';
 export { LegacyRegs, ModernRegs, RING_ALIGN } from './regs.js';
 export type { VirtioPciRegs } from './regs.js';
 export { BumpAllocator, VectorTable } from '../../platform/resources.js';

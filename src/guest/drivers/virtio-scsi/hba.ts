@@ -50,7 +50,7 @@ import type { GuestPlatform } from '../../platform/platform.js';
 import type { VringSegment } from '../../virtio/vring.js';
 import { DmaSlotPool, pageSegments, type DmaSlot } from '../dma-slots.js';
 import { scsiAddHost, scanTarget, type ScsiCommand, type ScsiHost } from '../scsi/index.js';
-import { VirtioPciDriver } from '../virtio-pci/index.js';
+import { platformVirtioDriver, sysfsLeaf, type VirtioPciDriver } from '../virtio-pci/index.js';
 
 /** Linux's virtio_scsi feature table (without T10 PI), plus the ring features. */
 export const VIRTIO_SCSI_DRIVER_FEATURES =
@@ -116,18 +116,7 @@ export class VirtioScsiHba {
   ) {
     this.kernel = platform.kernel;
     this.mem = platform.mem;
-    const source = `guest ${sysfsParent.slice(sysfsParent.lastIndexOf('/') + 1)}`;
-    this.drv = new VirtioPciDriver<Token>({
-      bus: platform.env.cpu,
-      mem: platform.mem,
-      fn,
-      pciRoots: platform.handoff.pciRoots,
-      alloc: platform.alloc,
-      interrupts: platform.interrupts,
-      features: VIRTIO_SCSI_DRIVER_FEATURES,
-      queues: 3,
-      trace: (line) => this.kernel.trace.emit(this.kernel.sched.now(), 'virtio', source, line),
-    });
+    this.drv = platformVirtioDriver<Token>(platform, fn, VIRTIO_SCSI_DRIVER_FEATURES, 3, `guest ${sysfsLeaf(sysfsParent)}`);
     const pages = VIRTIO_SCSI_SLOT_DATA_BYTES / 4096;
     this.slots = new DmaSlotPool(platform.alloc, { headerBytes: REQ_SIZE, statusBytes: RESP_SIZE, tableEntries: pages + 2, dataBytes: VIRTIO_SCSI_SLOT_DATA_BYTES }, VIRTIO_SCSI_MAX_SLOTS);
     this.drv.onQueue(VIRTIO_SCSI_REQUESTQ, () => this.complete());
@@ -333,6 +322,6 @@ export class VirtioScsiHba {
   }
 
   private log(line: string): void {
-    this.kernel.trace.emit(this.kernel.sched.now(), 'guest', 'kernel', `virtio_scsi ${this.sysfsParent.slice(this.sysfsParent.lastIndexOf('/') + 1)}: ${line}`);
+    this.kernel.trace.emit(this.kernel.sched.now(), 'guest', 'kernel', `virtio_scsi ${sysfsLeaf(this.sysfsParent)}: ${line}`);
   }
 }
