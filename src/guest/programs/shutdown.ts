@@ -1,7 +1,8 @@
 /**
  * systemd's power commands as Debian 12 installs them (/sbin/shutdown, halt, reboot and
  * poweroff all link to /bin/systemctl, which looks at its name): `shutdown [-HPrhkc]
- * [TIME] [WALL...]`, `reboot`, `halt`, `poweroff`, `systemctl poweroff|reboot|halt`.
+ * [TIME] [WALL...]`, `reboot`, `halt`, `poweroff`, `systemctl poweroff|reboot|halt`, and
+ * (systemctl-sleep.ts) `systemctl suspend|hibernate|hybrid-sleep` and `status UNIT...`.
  * An immediate request syncs and calls reboot(2); a delayed one is recorded in
  * /run/systemd/shutdown/scheduled (as logind does) and carried out by a background child
  * on the virtual clock, unless `shutdown -c` removed the record first.
@@ -12,6 +13,7 @@ import { getopt } from './lib/getopt.js';
 import { LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART, reboot } from './lib/reboot.js';
 import { readFileIfExists } from './lib/userdb.js';
 import { errText, writeAll } from './stdio.js';
+import { isSleepVerb, sleepCommand, statusCommand } from './systemctl-sleep.js';
 
 type Action = 'poweroff' | 'reboot' | 'halt';
 
@@ -193,8 +195,11 @@ export function* systemctlMain(sys: Syscalls, argv: string[]): Program {
   const args = argv.slice(1);
   if (self === 'shutdown') return yield* shutdownCommand(sys, args);
   if (self === 'reboot' || self === 'halt' || self === 'poweroff') return yield* simpleCommand(sys, self, args);
-  const verb = args.find((a) => !a.startsWith('-'));
+  const words = args.filter((a) => !a.startsWith('-'));
+  const verb = words[0];
   if (verb === 'poweroff' || verb === 'reboot' || verb === 'halt') return yield* goDown(sys, verb);
-  yield* writeAll(sys, 2, verb === undefined ? 'This system has no service manager: only poweroff, reboot and halt are available.\n' : `Unknown command verb ${verb}.\n`);
+  if (isSleepVerb(verb)) return yield* sleepCommand(sys, verb);
+  if (verb === 'status' && words.length > 1) return yield* statusCommand(sys, words.slice(1));
+  yield* writeAll(sys, 2, verb === undefined || verb === 'status' ? 'This system has no service manager: only poweroff, reboot, halt, suspend, hibernate, hybrid-sleep and the status of their units are available.\n' : `Unknown command verb ${verb}.\n`);
   return 1;
 }
