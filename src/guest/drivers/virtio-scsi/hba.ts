@@ -110,7 +110,8 @@ export class VirtioScsiHba {
   /** Finds the interface (throws when there is none); start() brings the adapter up. */
   constructor(
     private readonly platform: GuestPlatform,
-    fn: HandoffPciFunction,
+    /** The PCI function it drives. */
+    readonly fn: HandoffPciFunction,
     /** The virtioN directory in /sys the host hangs under. */
     readonly sysfsParent: string,
   ) {
@@ -300,6 +301,27 @@ export class VirtioScsiHba {
     this.resetPending = true;
     this.log(`${reason}: resetting`);
     this.kernel.sched.after(0, 'virtio_scsi reset', () => this.recover());
+  }
+
+  /**
+   * Firmware reset the adapter (resume from S3 or from a hibernation image): bring it up
+   * again and re-issue what it held, since the reset device has forgotten those commands.
+   */
+  restore(): void {
+    const held = [...this.inFlight];
+    this.inFlight.clear();
+    for (const t of held) this.slots.give(t.slot);
+    this.pending.unshift(...held.map((t) => t.cmd));
+    try {
+      this.bringUp();
+    } catch (e) {
+      this.log(`restore failed: ${e instanceof Error ? e.message : String(e)}`);
+      for (const c of this.pending.splice(0)) c.done({ status: 0, transferred: 0, hostError: 'error' });
+      return;
+    }
+    this.resetPending = false;
+    this.log('restored after system resume');
+    this.pump();
   }
 
   /** Fails what the device held with a host error and brings the adapter up again. */

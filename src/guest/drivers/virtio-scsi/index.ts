@@ -2,7 +2,7 @@
 import { PCI_DEVICE_ID_VIRTIO_MODERN_BASE, PCI_DEVICE_ID_VIRTIO_SCSI, PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_ID_SCSI } from '../../../abi/virtio.js';
 import type { GuestPciDriver } from '../registry.js';
 import { addVirtioSysfs } from '../virtio-pci/sysfs.js';
-import { VirtioScsiHba } from './hba.js';
+import { VirtioScsiHba, virtioScsiHbas } from './hba.js';
 
 /** PCI driver entry: takes transitional (1af4:1004) and modern (1af4:1048) virtio-scsi functions. */
 export const virtioScsiDriver: GuestPciDriver = {
@@ -14,6 +14,9 @@ export const virtioScsiDriver: GuestPciDriver = {
     // The virtio device exists before its driver probes: the SCSI host hangs under virtioN.
     const dir = addVirtioSysfs(platform, fn, 'virtio_scsi', VIRTIO_ID_SCSI);
     new VirtioScsiHba(platform, fn, dir).start();
+  },
+  resume: (platform, fn) => {
+    for (const h of virtioScsiHbas(platform.kernel)) if (h.fn === fn) h.restore();
   },
 };
 
