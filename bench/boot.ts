@@ -24,8 +24,8 @@ export const bootBench: Bench = {
 
 /**
  * Runs until qemu-ga has opened its port (QMP VSERPORT_CHANGE open=true): firmware, kernel,
- * driver bring-up and userspace are done. The agent polls while no host is connected, so a
- * booted default machine never goes fully quiet.
+ * driver bring-up and userspace are done. (Afterwards the agent sleeps until a host
+ * connects, so the machine goes idle.)
  */
 export function runUntilAgentReady(m: Machine): number {
   let ready = false;

@@ -1,4 +1,5 @@
 /** The list of benches `npm run bench` runs, in order. */
+import { agentBench } from './agent.js';
 import { bootBench } from './boot.js';
 import { manyMachinesBench } from './many-machines.js';
 import { virtioSerialBench } from './virtio-serial.js';
@@ -15,4 +16,4 @@ export interface Bench {
 }
 
 /** All benches. */
-export const benches: Bench[] = [bootBench, manyMachinesBench, virtioSerialBench];
+export const benches: Bench[] = [bootBench, manyMachinesBench, virtioSerialBench, agentBench];

@@ -2,11 +2,14 @@
  * The command line, read the way QEMU reads it: `-opt value` (or `--opt value`), with
  * the option strings of -machine, -m, -smp, -device, -chardev, -global, -rtc parsed by
  * QemuOpts rules. Our own additions are long options: --qga, --qmp, --trace, --clock,
- * --seed.
+ * --seed, --qga-version.
  */
 import { TRACE_CATEGORIES, type TraceCategory } from '../core/trace.js';
 import { defaultMachineConfig, type MachineConfig } from '../machine/config.js';
 import { OptsReader, QemuOptsError, parseQemuOpts, parseQemuNumber, parseQemuSize } from './qemu-opts.js';
+import { applyFwCfg, applyNetdev, applyNic, applyObject } from './net-args.js';
+import { QGA_PROFILE_NAMES } from '../agent/schema/profiles.js';
+import { parseDriveOption } from '../machine/drive-options.js';
 
 /** Name printed in front of errors, as QEMU prints its binary name. */
 export const PROGRAM_NAME = 'qga-sim';
@@ -38,10 +41,14 @@ export class CliError extends Error {
   }
 }
 
+/** Guest agent versions `--qga-version` offers (the agent's profiles). */
+const QGA_VERSIONS: readonly string[] = QGA_PROFILE_NAMES;
+
 /** Options that take an argument. */
 const WITH_ARG = new Set([
-  'machine', 'M', 'm', 'smp', 'device', 'chardev', 'qmp', 'mon', 'global', 'name', 'rtc', 'display', 'vga', 'serial',
-  'qga', 'qmp-path', 'trace', 'clock', 'seed', 'accel', 'append',
+  'machine', 'M', 'm', 'smp', 'device', 'drive', 'chardev', 'qmp', 'mon', 'global', 'name', 'rtc', 'display', 'vga', 'serial',
+  'qga', 'qmp-path', 'trace', 'clock', 'seed', 'accel', 'qga-version', 'append',
+  'netdev', 'nic', 'object', 'fw_cfg',
 ]);
 /** Flags. */
 const FLAGS = new Set(['nodefaults', 'S', 'no-shutdown', 'nographic', 'help', 'h', 'version']);
@@ -108,6 +115,9 @@ function applyOption(req: CliRequest, name: string, value: string): void {
       cfg.devices.push({ driver, props: o.pairs.filter(([k]) => k !== 'driver') });
       return;
     }
+    case 'drive':
+      cfg.drives.push(parseDriveOption(value, cfg.drives));
+      return;
     case 'chardev':
       cfg.chardevs.push({ kind: 'options', value });
       return;
@@ -130,6 +140,14 @@ function applyOption(req: CliRequest, name: string, value: string): void {
       cfg.monitors.push({ chardev, mode: 'control', pretty });
       return;
     }
+    case 'netdev':
+      return applyNetdev(cfg, value);
+    case 'nic':
+      return applyNic(cfg, value);
+    case 'object':
+      return applyObject(cfg, value);
+    case 'fw_cfg':
+      return applyFwCfg(cfg, value);
     case 'global':
       return applyGlobal(cfg, value);
     case 'append':
@@ -174,6 +192,10 @@ function applyOption(req: CliRequest, name: string, value: string): void {
     case 'clock':
       if (value !== 'realtime' && value !== 'virtual') throw new CliError(`--clock ${value}: expected 'realtime' or 'virtual'`);
       req.clock = value;
+      return;
+    case 'qga-version':
+      if (!QGA_VERSIONS.includes(value)) throw new CliError(`--qga-version ${value}: expected one of ${QGA_VERSIONS.join(', ')}`);
+      cfg.qgaVersion = value;
       return;
     case 'seed': {
       const n = parseQemuNumber(value);

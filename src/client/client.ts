@@ -51,7 +51,29 @@ export interface QgaClientOptions {
   profile?: QgaProfileName;
   /** Resync before every command, as libvirt does, not only when in doubt. */
   syncEveryCommand?: boolean;
+  /**
+   * The VM's QMP events (a QmpClient). With it, guest-shutdown and guest-suspend-*
+   * complete as libvirt completes them: when the event the command causes arrives
+   * (RESET for a reboot, SHUTDOWN for the other modes, SUSPEND or SUSPEND_DISK), and
+   * fail if neither it nor an error reply came in time.
+   */
+  qmp?: QgaEventSource;
 }
+
+/** Where QMP events come from; QmpClient is one. */
+export interface QgaEventSource {
+  /** Calls `listener` for each event from now on; returns the unsubscribe function. */
+  subscribe(listener: (e: { event: string }) => void): () => void;
+}
+
+/** The QMP events that tell a no-reply command took effect, as libvirt awaits them. */
+export const QGA_COMPLETION_EVENTS: Readonly<Record<string, readonly string[]>> = {
+  'guest-shutdown': ['SHUTDOWN'],
+  'guest-shutdown:reboot': ['RESET'],
+  'guest-suspend-ram': ['SUSPEND'],
+  'guest-suspend-hybrid': ['SUSPEND'],
+  'guest-suspend-disk': ['SUSPEND_DISK', 'SUSPEND'],
+};
 
 /** Per-call options. */
 export interface QgaCallOptions {
@@ -67,10 +89,13 @@ export interface QgaCallOptions {
  * (the VM went away). A rejection of `waitFor` fails the call.
  */
 export interface QgaNoResponseOptions {
-  /** How long an error reply may take. */
+  /** How long an error reply (or, with `qmp`, the completion event) may take. */
   timeoutMs?: number;
-  /** Resolves when the command is known to have taken effect. */
-  waitFor?: () => Promise<void>;
+  /**
+   * Resolves when the command is known to have taken effect; called before the command
+   * is sent, so it can subscribe first. `done` aborts once the call has finished.
+   */
+  waitFor?: (done: AbortSignal) => Promise<void>;
 }
 
 interface Waiter {
@@ -94,6 +119,7 @@ export class QgaClientBase {
   private readonly syncTimeoutMs: number;
   private readonly noResponseTimeoutMs: number;
   private readonly syncEveryCommand: boolean;
+  private readonly qmp: QgaEventSource | undefined;
   private skipping = false;
   private waiter: Waiter | undefined;
   private needSync = true;
@@ -109,6 +135,7 @@ export class QgaClientBase {
     this.syncTimeoutMs = options.syncTimeoutMs ?? QGA_CLIENT_SYNC_TIMEOUT_MS;
     this.noResponseTimeoutMs = options.noResponseTimeoutMs ?? QGA_CLIENT_NO_RESPONSE_TIMEOUT_MS;
     this.syncEveryCommand = options.syncEveryCommand ?? false;
+    this.qmp = options.qmp;
     this.parser = new JsonStreamParser((m) => this.onMessage(m));
     transport.onData((b) => this.onBytes(b));
     transport.onClose((e) => this.onClosed(e));
@@ -141,11 +168,32 @@ export class QgaClientBase {
     });
   }
 
-  /** Runs a command that sends no reply on success; see QgaNoResponseOptions. */
+  /**
+   * Runs a command that sends no reply on success; see QgaNoResponseOptions. With the
+   * `qmp` option and no `waitFor` of its own, a known command waits for its QMP event
+   * (QGA_COMPLETION_EVENTS) and a timeout without it is a QgaTimeoutError.
+   */
   executeNoResponse(name: string, args?: object, options: QgaNoResponseOptions = {}): Promise<void> {
+    const mode = (args as { mode?: unknown } | undefined)?.mode;
+    const events = QGA_COMPLETION_EVENTS[name === 'guest-shutdown' && mode === 'reboot' ? 'guest-shutdown:reboot' : name];
+    const viaQmp = options.waitFor === undefined && this.qmp !== undefined && events !== undefined;
+    const opts: QgaNoResponseOptions = viaQmp ? { ...options, waitFor: (done) => this.qmpEvent(events, done) } : options;
     return this.run(async () => {
       if (this.needSync || this.syncEveryCommand) await this.doSync(this.syncTimeoutMs);
-      return this.doNoResponse(name, args, options);
+      return this.doNoResponse(name, args, opts, viaQmp);
+    });
+  }
+
+  /** Resolves on the first of `events` from the QMP source; unsubscribes when `done` aborts. */
+  private qmpEvent(events: readonly string[], done: AbortSignal): Promise<void> {
+    const src = this.qmp!;
+    return new Promise<void>((resolve) => {
+      const off = src.subscribe((e) => {
+        if (!events.includes(e.event)) return;
+        off();
+        resolve();
+      });
+      done.addEventListener('abort', off, { once: true });
     });
   }
 
@@ -207,13 +255,15 @@ export class QgaClientBase {
     throw new QgaConnectionError(`unexpected reply to ${name}: ${m.error ?? toQemuJson(v ?? null)}`);
   }
 
-  private doNoResponse(name: string, args: object | undefined, options: QgaNoResponseOptions): Promise<void> {
+  private doNoResponse(name: string, args: object | undefined, options: QgaNoResponseOptions, eventRequired: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let done = false;
+      const finished = new AbortController();
       // inStep: false when we stop listening with the outcome of the command unknown.
       const finish = (error: Error | undefined, inStep: boolean) => {
         if (done) return;
         done = true;
+        finished.abort();
         clearTimeout(timer);
         if (this.waiter === waiter) this.waiter = undefined;
         if (!inStep) this.needSync = true;
@@ -230,8 +280,9 @@ export class QgaClientBase {
         closed: () => finish(undefined, false),
       };
       this.waiter = waiter;
-      const timer = setTimeout(() => finish(undefined, false), options.timeoutMs ?? this.noResponseTimeoutMs);
-      options.waitFor?.().then(
+      const timeoutMs = options.timeoutMs ?? this.noResponseTimeoutMs;
+      const timer = setTimeout(() => finish(eventRequired ? new QgaTimeoutError(name, timeoutMs) : undefined, false), timeoutMs);
+      options.waitFor?.(finished.signal).then(
         () => finish(undefined, false),
         (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)), false),
       );

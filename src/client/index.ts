@@ -4,6 +4,8 @@ export {
   QGA_CLIENT_SYNC_TIMEOUT_MS,
   QGA_CLIENT_TIMEOUT_MS,
   QgaClientBase,
+  QGA_COMPLETION_EVENTS,
+  type QgaEventSource,
   type QgaCallOptions,
   type QgaClientOptions,
   type QgaNoResponseOptions,

@@ -197,4 +197,19 @@ export class QgaClient extends QgaClientBase {
   guestExec(args: GuestExecArgs, options?: QgaCallOptions): Promise<GuestExec> {
     return this.call('guest-exec', args, options);
   }
+
+  /**
+   * Shuts the guest down as libvirt's agent mode does (guest-shutdown, `powerdown` by
+   * default); with the `qmp` option it resolves on the SHUTDOWN event (RESET for `reboot`).
+   */
+  shutdown(mode: 'powerdown' | 'halt' | 'reboot' = 'powerdown', options?: QgaNoResponseOptions): Promise<void> {
+    return this.guestShutdown({ mode }, options);
+  }
+
+  /** Suspends the guest (guest-suspend-<target>); with `qmp`, resolves on SUSPEND (SUSPEND_DISK for disk). */
+  suspend(target: 'ram' | 'disk' | 'hybrid', options?: QgaNoResponseOptions): Promise<void> {
+    if (target === 'ram') return this.guestSuspendRam(options);
+    if (target === 'disk') return this.guestSuspendDisk(options);
+    return this.guestSuspendHybrid(options);
+  }
 }

@@ -3,6 +3,7 @@
  * the library both produce one of these; the machine is built from nothing else.
  */
 import { DEFAULT_MEMORY_BLOCK_SIZE } from '../memory/guest-ram.js';
+import type { DriveSpec } from './drive-options.js';
 
 /** One `-device` (or `-chardev`, `-global`) as given: driver plus ordered properties. */
 export interface DeviceSpec {
@@ -20,6 +21,34 @@ export interface GlobalProp {
   prop: string;
   /** Value as written. */
   value: string;
+}
+
+/** A `-netdev TYPE,id=ID,...`: only QEMU's `user` backend is modelled. */
+export interface NetdevSpec {
+  /** Backend type. */
+  type: 'user';
+  /** Netdev id (what `-device ...,netdev=` names). */
+  id: string;
+  /** Further properties as written (accepted and ignored by the user backend). */
+  props: [string, string][];
+}
+
+/** A `-object QOM-TYPE,id=ID,...` (QMP object-add takes the same). */
+export interface ObjectSpec {
+  /** QOM type, e.g. `memory-backend-ram`. */
+  qomType: string;
+  /** Object id. */
+  id: string;
+  /** Properties as written. */
+  props: [string, string][];
+}
+
+/** A `-fw_cfg name=NAME,string=TEXT` file. */
+export interface FwCfgFileSpec {
+  /** fw_cfg file name (QEMU wants user files under `opt/`). */
+  name: string;
+  /** Contents. */
+  data: string;
 }
 
 /** A QMP monitor: which chardev it sits on. */
@@ -77,8 +106,21 @@ export interface MachineConfig {
   chardevs: ChardevOption[];
   /** `-device` specs in order. */
   devices: DeviceSpec[];
+  /** `-drive` specs in order (see drive-options.ts; `size=` is qga-sim's in-memory disk). */
+  drives: DriveSpec[];
   /** QMP monitors. */
   monitors: MonitorSpec[];
+  /** `-netdev` backends (and those `-nic` creates), in command-line order. */
+  netdevs: NetdevSpec[];
+  /** `-object` instances (memory backends), created before the devices. */
+  objects: ObjectSpec[];
+  /** `-fw_cfg name=...,string=...` files. */
+  fwCfgFiles: FwCfgFileSpec[];
+  /**
+   * The qemu-ga version the guest image ships (our `--qga-version`: 1.0, 1.2, 1.5, 2.2,
+   * 2.5 or 7.2). Not hardware: the guest loader installs that build; the VMM never reads it.
+   */
+  qgaVersion: string;
 }
 
 /** 1 GiB. */
@@ -104,7 +146,12 @@ export function defaultMachineConfig(): MachineConfig {
     globals: [],
     chardevs: [],
     devices: [],
+    drives: [],
     monitors: [],
+    netdevs: [],
+    objects: [],
+    fwCfgFiles: [],
+    qgaVersion: '7.2',
   };
 }
 

@@ -30,6 +30,7 @@ export class QmpClient {
   private buf = '';
   private waiters: Waiter[] = [];
   private eventWaiters: { name: string; resolve: (e: QmpClientEvent) => void }[] = [];
+  private readonly subscribers = new Set<(e: QmpClientEvent) => void>();
 
   private constructor(private readonly sock: Socket) {
     sock.setEncoding('utf8');
@@ -76,6 +77,15 @@ export class QmpClient {
     return new Promise((resolve) => this.eventWaiters.push({ name, resolve }));
   }
 
+  /**
+   * Calls `listener` with every event received from now on (none from the backlog), in
+   * addition to waitEvent's delivery; returns the function that unsubscribes it.
+   */
+  subscribe(listener: (e: QmpClientEvent) => void): () => void {
+    this.subscribers.add(listener);
+    return () => void this.subscribers.delete(listener);
+  }
+
   /** Closes the connection. */
   close(): void {
     this.sock.end();
@@ -100,6 +110,7 @@ export class QmpClient {
   private onLine(obj: Record<string, unknown>): void {
     if (typeof obj['event'] === 'string') {
       const ev = obj as unknown as QmpClientEvent;
+      for (const l of [...this.subscribers]) l(ev);
       const w = this.eventWaiters.findIndex((x) => x.name === ev.event);
       if (w >= 0) this.eventWaiters.splice(w, 1)[0]!.resolve(ev);
       else this.events.push(ev);

@@ -6,6 +6,7 @@ import { QNum, type QDict, type QInput } from '../qobject/index.js';
 import { hotplugDevice, unplugDevice } from '../machine/device-registry.js';
 import type { Machine } from '../machine/machine.js';
 import { QmpError } from './errors.js';
+import { HW_QMP_COMMANDS } from './commands-hw.js';
 
 /** The QEMU version this monitor reports (the qemu-ga reference is Debian's 7.2). */
 export const QMP_QEMU_VERSION = { major: 7, minor: 2, micro: 0 } as const;
@@ -49,7 +50,10 @@ function generic<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw e instanceof QmpError ? e : new QmpError(e instanceof Error ? e.message : String(e));
+    if (e instanceof QmpError) throw e;
+    // Errors may carry the QMP class QEMU answers with (DeviceNotFound for unresolved links).
+    const cls = e instanceof Error && 'errorClass' in e && e.errorClass === 'DeviceNotFound' ? 'DeviceNotFound' : 'GenericError';
+    throw new QmpError(e instanceof Error ? e.message : String(e), cls);
   }
 }
 
@@ -102,6 +106,7 @@ export const QMP_COMMANDS: Record<string, QmpCommand> = {
       return undefined;
     },
   },
+  ...HW_QMP_COMMANDS,
 };
 
 /** Converts plain data (query results, event data) to QInput; undefined members are dropped. */

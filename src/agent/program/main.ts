@@ -1,97 +1,176 @@
 /**
- * The guest agent as a guest userspace program: opens its virtio port, feeds what arrives
- * to the protocol engine, writes replies back. While the host side is disconnected the
- * port reads EOF and the agent waits in poll (qemu-ga sleeps 100 ms and retries), never
- * spinning on the virtual clock; its parser is kept across reconnects, so clients resync
- * with 0xFF.
+ * The guest agent as a guest userspace program. A build of qemu-ga is one version: the
+ * program learns which from the profile it was built with (what `qemu-ga -V` prints),
+ * never from the machine. It parses its command line as that version does, opens its
+ * virtio port, feeds what arrives to the protocol engine and writes the replies back.
+ * The JSON parser lives as long as the process, across host disconnects and
+ * reconnects, which is why clients resync with 0xFF. While the host is away it sleeps
+ * until the driver signals the host's return (see channel.ts).
  */
-import { Errno, O_NONBLOCK, O_RDWR, POLLHUP, POLLIN, POLLOUT, type Block, type Syscalls } from '../../guest/kernel/index.js';
+import { Errno, O_APPEND, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, type Block, type PollFd, type ProgramMain, type Syscalls } from '../../guest/kernel/index.js';
+import { QGA_FROZEN_MARKER, qgaAgentRuntime } from '../commands/index.js';
 import { AgentProtocol } from '../protocol/index.js';
-import { qgaProfile, qgaVersionBanner } from '../schema/index.js';
-import { QgaUsageError, parseQgaOptions } from './options.js';
+import type { QgaHandlers } from '../protocol/handler.js';
+import { qgaProfile, qgaVersionBanner, type QgaProfile, type QgaProfileName } from '../schema/index.js';
+import { QgaChannel } from './channel.js';
+import { QgaLog } from './log.js';
+import { QGA_USAGE_HINT, QgaUsageError, dumpQgaConfig, parseQgaOptions, qgaHelp, type QgaOptions } from './options.js';
 
-/** Bytes read per loop, as qemu-ga's QGA_READ_COUNT_DEFAULT. */
-export const QGA_READ_CHUNK = 4096;
-/** How long the agent waits before looking at a disconnected port again (qemu-ga's usleep). */
-export const QGA_RECONNECT_POLL_NS = 100_000_000;
+export { QGA_FROZEN_MARKER } from '../commands/index.js';
 
-/** `qemu-ga [options]`. */
-export function* qemuGaMain(sys: Syscalls, argv: string[]): Generator<Block, number, unknown> {
-  let opts;
-  try {
-    opts = parseQgaOptions(argv.slice(1));
-  } catch (e) {
-    if (!(e instanceof QgaUsageError)) throw e;
-    yield* sys.write(2, `qemu-ga: ${e.message}\n`);
+/** What a build's command handlers get to work with. */
+export interface QgaProgramEnv {
+  /** The agent process's syscalls. */
+  sys: Syscalls;
+  /** Its options. */
+  options: QgaOptions;
+  /** The version it is. */
+  profile: QgaProfile;
+  /** Its log (g_log / slog). */
+  log: QgaLog;
+}
+
+/**
+ * What a build's commands need from the agent process beyond handlers: start-up work
+ * (the state directory; a message means "exit"), and descriptors the idle main loop
+ * watches besides the channel (guest-exec's pipes), serviced when poll reports them.
+ */
+export interface QgaAgentRuntime {
+  /** Command handlers. */
+  handlers: QgaHandlers<Block>;
+  /** Runs before the channel is opened (`frozen`: the marker was found); returns a critical message to exit with. */
+  start(frozen: boolean): Generator<Block, string | undefined, unknown>;
+  /** Descriptors to poll while idle (fresh entries each call). */
+  watches(): PollFd[];
+  /** Services what poll found ready among them. */
+  dispatch(ready: readonly PollFd[]): Generator<Block, void, unknown>;
+}
+
+/** A qemu-ga build: its version and the command handlers compiled into it. */
+export interface QemuGaBuild {
+  /** Which qemu-ga. */
+  profile: QgaProfileName;
+  /** Command handlers beyond the built-in sync/ping/info, made per process (replaces `runtime`). */
+  handlers?: (env: QgaProgramEnv) => QgaHandlers<Block>;
+  /** The commands and their services (default: every command, src/agent/commands). */
+  runtime?: (env: QgaProgramEnv) => QgaAgentRuntime;
+}
+
+/** The qemu-ga program of one build (default: 7.2 with every command, src/agent/commands). */
+export function qemuGaProgram(build: QemuGaBuild | QgaProfileName = '7.2'): ProgramMain {
+  const b: QemuGaBuild = typeof build === 'string' ? { profile: build } : build;
+  const profile = qgaProfile(b.profile);
+  return function* qemuGa(sys: Syscalls, argv: string[]): Generator<Block, number, unknown> {
+    let opts: QgaOptions;
+    try {
+      opts = parseQgaOptions(argv.slice(1), profile);
+    } catch (e) {
+      if (!(e instanceof QgaUsageError)) throw e;
+      const getopt = !e.message.startsWith('unsupported channel');
+      yield* sys.write(2, `qemu-ga: ${e.message}\n${getopt ? `${QGA_USAGE_HINT}\n` : ''}`);
+      return 1;
+    }
+    switch (opts.action) {
+      case 'version':
+        yield* sys.write(1, `${qgaVersionBanner(profile.version)}\n`);
+        return 0;
+      case 'help':
+        yield* sys.write(1, qgaHelp(profile));
+        return 0;
+      case 'list-commands':
+        yield* sys.write(1, profile.commandOrder.map((n) => `${n}\n`).join(''));
+        return 0;
+      case 'dump-conf':
+        yield* sys.write(1, dumpQgaConfig(opts, profile));
+        return 0;
+      case 'run':
+        return yield* runAgent(sys, opts, profile, b);
+    }
+  };
+}
+
+/** qemu-ga 7.2 with every command. */
+export const qemuGaMain: ProgramMain = qemuGaProgram('7.2');
+
+function* runAgent(sys: Syscalls, opts: QgaOptions, profile: QgaProfile, build: QemuGaBuild): Generator<Block, number, unknown> {
+  let proto: AgentProtocol<Block> | undefined;
+  const log = new QgaLog(sys, opts.verbose, () => proto?.frozen !== true);
+  yield* log.log('debug', `Guest agent version ${profile.version} started`);
+  if (opts.logFile !== undefined) {
+    try {
+      log.useFile(yield* sys.open(opts.logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o666));
+    } catch (e) {
+      if (!(e instanceof Errno)) throw e;
+      yield* log.log('critical', `unable to open specified log file: ${e.message}`);
+      return 1;
+    }
+  }
+  if (opts.daemonize) yield* writePidFile(sys, opts.pidFile);
+  const frozen = yield* exists(sys, `${opts.stateDir}/${QGA_FROZEN_MARKER}`);
+  const env: QgaProgramEnv = { sys, options: opts, profile, log };
+  const runtime = build.handlers === undefined ? (build.runtime ?? qgaAgentRuntime)(env) : undefined;
+  const startFailure = runtime === undefined ? undefined : yield* runtime.start(frozen);
+  if (startFailure !== undefined) {
+    yield* log.log('critical', startFailure);
     return 1;
   }
-  const profile = qgaProfile(opts.profile);
-  if (opts.printVersion) {
-    yield* sys.write(1, `${qgaVersionBanner(profile.version)}\n`);
-    return 0;
+  for (const name of opts.blockRpcs) yield* log.log('debug', `disabling command: ${name}`);
+
+  const opened = yield* QgaChannel.open(sys, opts.path);
+  if (opened instanceof Errno) {
+    yield* log.log('critical', `error opening channel '${opts.path}': ${opened.message}`);
+    return 1;
   }
-  const fd = yield* openChannel(sys, opts.path);
-  if (fd < 0) return 1;
-  const proto = new AgentProtocol<Block>({ profile, blockRpcs: opts.blockRpcs, write: (bytes) => writeAll(sys, fd, bytes) });
+  let ch: QgaChannel = opened;
+  proto = new AgentProtocol<Block>({
+    profile,
+    blockRpcs: opts.blockRpcs,
+    frozen,
+    handlers: runtime?.handlers ?? build.handlers?.(env),
+    *write(bytes) {
+      yield* log.log('debug', `sending data, count: ${bytes.length}`);
+      yield* ch.writeAll(bytes);
+    },
+  });
   for (;;) {
-    const data = yield* readSome(sys, fd);
-    if (data.length === 0) {
-      // Host side closed: the port reads EOF (and polls HUP) until it reconnects, so poll
-      // cannot wait for it; qemu-ga sleeps 100 ms and looks again, and so do we.
-      yield* sys.sleep(QGA_RECONNECT_POLL_NS);
+    const r = yield* ch.read(runtime);
+    if (r.kind === 'eof') {
+      yield* log.log('debug', 'received EOF');
+      yield* ch.waitForHost(runtime);
       continue;
     }
-    proto.feed(data);
+    if (r.kind === 'gone') {
+      yield* log.log('warning', `error reading channel: ${r.error.message}`);
+      ch.close();
+      if (!opts.retryPath) return 1;
+      // --retry-path: the port may come back (driver reload, hotplug); the parser stays.
+      const again = yield* QgaChannel.open(sys, opts.path);
+      if (again instanceof Errno) return 1;
+      ch = again;
+      continue;
+    }
+    if (log.wants('debug')) yield* log.log('debug', `read data, count: ${r.bytes.length}, data: ${new TextDecoder().decode(r.bytes)}`);
+    proto.feed(r.bytes);
     yield* proto.drain();
   }
 }
 
-/**
- * Opens the port. Until the driver has created it, waits and retries, as systemd starts
- * qemu-ga only once the port device exists (and qemu-ga's --retry-path does).
- */
-function* openChannel(sys: Syscalls, path: string): Generator<Block, number, unknown> {
-  for (;;) {
-    try {
-      return yield* sys.open(path, O_RDWR | O_NONBLOCK);
-    } catch (e) {
-      if (!(e instanceof Errno)) throw e;
-      if (e.code !== 'ENOENT') {
-        yield* sys.write(2, `qemu-ga: error opening channel '${path}': ${e.message}\n`);
-        return -1;
-      }
-    }
-    yield* sys.sleep(QGA_RECONNECT_POLL_NS);
+function* writePidFile(sys: Syscalls, path: string): Generator<Block, void, unknown> {
+  try {
+    const fd = yield* sys.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600);
+    yield* sys.write(fd, `${sys.getpid()}\n`);
+    sys.close(fd);
+  } catch (e) {
+    if (!(e instanceof Errno)) throw e;
   }
 }
 
-/** Reads what is there, waiting in poll until data or hang-up; empty = EOF. */
-function* readSome(sys: Syscalls, fd: number): Generator<Block, Uint8Array, unknown> {
-  for (;;) {
-    try {
-      return yield* sys.read(fd, QGA_READ_CHUNK);
-    } catch (e) {
-      if (!(e instanceof Errno) || e.code !== 'EAGAIN') throw e;
-    }
-    const pfd = { fd, events: POLLIN, revents: 0 };
-    yield* sys.poll([pfd], -1);
-    if (pfd.revents & POLLHUP && !(pfd.revents & POLLIN)) return new Uint8Array(0);
-  }
-}
-
-/** Writes every byte, waiting for POLLOUT while the port is full or the host away. */
-function* writeAll(sys: Syscalls, fd: number, bytes: Uint8Array): Generator<Block, void, unknown> {
-  let off = 0;
-  while (off < bytes.length) {
-    try {
-      off += yield* sys.write(fd, bytes.subarray(off));
-      continue;
-    } catch (e) {
-      if (!(e instanceof Errno) || e.code !== 'EAGAIN') throw e;
-    }
-    const pfd = { fd, events: POLLOUT, revents: 0 };
-    yield* sys.poll([pfd], -1);
-    // Hang-up without POLLOUT: the host is away and poll will not wait for it to return.
-    if (pfd.revents & POLLHUP && !(pfd.revents & POLLOUT)) yield* sys.sleep(QGA_RECONNECT_POLL_NS);
+function* exists(sys: Syscalls, path: string): Generator<Block, boolean, unknown> {
+  try {
+    yield* sys.stat(path);
+    return true;
+  } catch (e) {
+    if (!(e instanceof Errno)) throw e;
+    return false;
   }
 }

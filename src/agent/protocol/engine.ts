@@ -218,7 +218,7 @@ export class AgentProtocol<Y = unknown> implements QgaAgentControl {
 
   /** One message to its reply (null: none, as after a successful no-reply command). */
   private *handle(msg: JsonMessage): Generator<Y, QDict | null, unknown> {
-    if (msg.error !== undefined) return errorResponse(qgaGenericError(msg.error));
+    if (msg.error !== undefined) return errorDict('GenericError', msg.error);
     return this.profile.wire === '2.5' ? yield* this.handleLegacy(msg.value) : yield* this.handleModern(msg.value);
   }
 
@@ -310,5 +310,9 @@ export class AgentProtocol<Y = unknown> implements QgaAgentControl {
 
 /** `{"error": {"class": ..., "desc": ...}}`. */
 function errorResponse(e: QgaError): QDict {
-  return new QDict().set('error', new QDict().set('class', e.errorClass).set('desc', e.desc));
+  return errorDict(e.errorClass, e.desc);
+}
+
+function errorDict(errorClass: string, desc: string): QDict {
+  return new QDict().set('error', new QDict().set('class', errorClass).set('desc', desc));
 }

@@ -21,9 +21,16 @@ export class QgaError extends Error {
   /** The description on the wire (error_get_pretty). */
   readonly desc: string;
 
-  /** An error of `errorClass` described by `desc`. */
+  /**
+   * An error of `errorClass` described by `desc`. It is an answer, not a fault: no stack
+   * trace is captured, which would cost more than the whole reply (hostile input makes
+   * one per request).
+   */
   constructor(errorClass: QgaErrorClass, desc: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(desc);
+    Error.stackTraceLimit = limit;
     this.name = 'QgaError';
     this.errorClass = errorClass;
     this.desc = desc;

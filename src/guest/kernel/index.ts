@@ -9,6 +9,7 @@ export { type PollFd, FIONBIO, FIOCLEX, FIONCLEX } from './syscalls-io.js';
 export { Block, type Program, type ProgramMain, type SysCall, type WakeReason } from './block.js';
 export { Errno, WouldBlock, errnoNumber, errnoCode, strerror, type ErrnoCode } from './errno.js';
 export { WaitQueue, PollTable, type Waiter } from './waitqueue.js';
+export { FasyncList } from './fasync.js';
 export { ProcessExit, type ProcessInfo, type ProcessState } from './process.js';
 export type { Fault } from './tasks.js';
 export { type Cred, rootCred, userCred, isRoot, mayAccess } from './cred.js';
@@ -17,7 +18,7 @@ export { DeviceRegistry, type DeviceOps, type DeviceKind, type DeviceEntry } fro
 export { ProgramRegistry, BUILTIN_MARKER, builtinExecutable, type ResolvedProgram } from './programs.js';
 export { HostReader, HostWriter } from './host-stdio.js';
 export { Pipe, createPipe, pipeOfFile } from './pipe.js';
-export { OpenFile } from './vfs/file.js';
+export { OpenFile, type FileOwner } from './vfs/file.js';
 export { Mount, MountTable } from './vfs/mounts.js';
 export { chainPath, type PathChain, type PathStep } from './vfs/namei.js';
 export { Vfs, statOf, type VfsContext } from './vfs/vfs.js';

@@ -101,6 +101,8 @@ export class Process {
   readonly childWq: WaitQueue;
   /** Signals sent but not yet delivered. */
   readonly pending = new Set<number>();
+  /** Signals held back by sigprocmask: they stay pending and wake nothing until unblocked. */
+  blocked = new Set<number>();
   /** Signal dispositions other than the default. */
   readonly actions = new Map<number, SignalAction>();
   /** The current wait, while blocked. */

@@ -41,6 +41,8 @@ export const SIGSTOP = 19;
 export const SIGTSTP = 20;
 /** Window size change. */
 export const SIGWINCH = 28;
+/** I/O possible on an O_ASYNC file (SIGPOLL); terminates by default. */
+export const SIGIO = 29;
 /** Power failure. */
 export const SIGPWR = 30;
 /** Highest signal number accepted. */
@@ -69,6 +71,13 @@ export function isFatalByDefault(sig: number): boolean {
 
 /** A signal disposition: the default action, ignore, or a handler run at delivery. */
 export type SignalAction = 'default' | 'ignore' | ((sig: number) => void);
+
+/** sigprocmask(): add to the blocked set. */
+export const SIG_BLOCK = 0;
+/** sigprocmask(): remove from the blocked set. */
+export const SIG_UNBLOCK = 1;
+/** sigprocmask(): replace the blocked set. */
+export const SIG_SETMASK = 2;
 
 /** waitpid(): return at once if no child has changed state. */
 export const WNOHANG = 1;

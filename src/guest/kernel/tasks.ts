@@ -107,8 +107,10 @@ export class ProcessTable {
   /** Delivers pending signals in the context of `p`; throws ProcessExit if one is fatal. */
   deliver(p: Process): void {
     if (p.dying !== undefined) throw new ProcessExit();
-    while (p.pending.size > 0) {
-      const sig = Math.min(...p.pending);
+    for (;;) {
+      let sig = Infinity;
+      for (const s of p.pending) if (s < sig && !p.blocked.has(s)) sig = s;
+      if (sig === Infinity) break;
       p.pending.delete(sig);
       const d = this.disposition(p, sig);
       if (d === 'ignore') continue;
@@ -124,14 +126,16 @@ export class ProcessTable {
   /** Sends a signal; a blocked target is woken so that its syscall fails with EINTR. */
   send(target: Process, sig: number, from: number): void {
     if (target.state === 'zombie' || sig === 0) return;
-    if (this.disposition(target, sig) === 'ignore') return;
+    // A blocked signal is kept even if ignored now: the disposition may change before it is unblocked.
+    if (!target.blocked.has(sig) && this.disposition(target, sig) === 'ignore') return;
     this.emit(`signal ${signalName(sig)} to pid ${target.pid} from ${from === 0 ? 'kernel' : 'pid ' + from}`);
     target.pending.add(sig);
-    if (target.state === 'blocked') this.wake(target, 'signal');
+    if (target.state === 'blocked' && !target.blocked.has(sig)) this.wake(target, 'signal');
   }
 
-  private hasDeliverable(p: Process): boolean {
-    for (const s of p.pending) if (this.disposition(p, s) !== 'ignore') return true;
+  /** Whether a signal is pending that is neither blocked nor ignored (signal_pending). */
+  hasDeliverable(p: Process): boolean {
+    for (const s of p.pending) if (!p.blocked.has(s) && this.disposition(p, s) !== 'ignore') return true;
     return false;
   }
 
