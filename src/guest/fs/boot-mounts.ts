@@ -12,7 +12,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Program, SysCall } from '../kernel/block.js';
 import type { Syscalls } from '../kernel/syscalls.js';
 import { BUILTIN_MARKER } from '../kernel/programs.js';
-import type { Waiter } from '../kernel/waitqueue.js';
+import { wakeOnce } from '../kernel/waitqueue.js';
 import type { FileSystem } from '../kernel/vfs/types.js';
 import { resolveSource } from '../programs/lib/blkid.js';
 import { parseFstab, splitMountOptions } from '../programs/lib/fstab.js';
@@ -102,16 +102,7 @@ function kernelRetry<T>(kernel: Kernel, label: string, op: () => T, done: (v: T)
         kernel.sched.after(ROOT_WAIT_POLL_NS, label, () => kernelRetry(kernel, label, op, done, fail));
         return;
       }
-      let fired = false;
-      const w: Waiter = {
-        wake: () => {
-          if (fired) return;
-          fired = true;
-          for (const q of e.queues) q.remove(w);
-          again();
-        },
-      };
-      for (const q of e.queues) q.add(w);
+      wakeOnce(e.queues, again);
       return;
     }
     if (e instanceof Errno) return fail(e);

@@ -71,3 +71,20 @@ export class PollTable {
     return this.list;
   }
 }
+
+/**
+ * Calls `fn` once, on the first wake-up of any of `queues`, and leaves all of them: how
+ * kernel-side code (not a process) waits out a WouldBlock before trying again.
+ */
+export function wakeOnce(queues: readonly WaitQueue[], fn: () => void): void {
+  let fired = false;
+  const w: Waiter = {
+    wake: () => {
+      if (fired) return;
+      fired = true;
+      for (const q of queues) q.remove(w);
+      fn();
+    },
+  };
+  for (const q of queues) q.add(w);
+}

@@ -21,7 +21,7 @@ import { Errno, WouldBlock } from '../../kernel/errno.js';
 import { FITRIM, S_ISDIR } from '../../kernel/constants.js';
 import { isRoot, type Cred } from '../../kernel/cred.js';
 import type { Timespec } from '../../kernel/time.js';
-import { WaitQueue, type Waiter } from '../../kernel/waitqueue.js';
+import { WaitQueue, wakeOnce } from '../../kernel/waitqueue.js';
 import type { OpenFile } from '../../kernel/vfs/file.js';
 import type { FileSystem, FsCaller, IoctlArg, StatFs } from '../../kernel/vfs/types.js';
 import { DiskBitmap } from './bitmap.js';
@@ -261,16 +261,7 @@ export class SimpleFs implements FileSystem {
         this.log(`simplefs ${this.source}: cannot free orphan inode ${inode.ino}: ${String(e)}`);
         return;
       }
-      let fired = false;
-      const w: Waiter = {
-        wake: () => {
-          if (fired) return;
-          fired = true;
-          for (const q of e.queues) q.remove(w);
-          this.sched.after(0, 'simplefs reap', () => this.reap(inode));
-        },
-      };
-      for (const q of e.queues) q.add(w);
+      wakeOnce(e.queues, () => void this.sched.after(0, 'simplefs reap', () => this.reap(inode)));
     }
   }
 
