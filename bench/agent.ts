@@ -32,6 +32,8 @@ export const FILE_BYTES = 32 * 1024 * 1024;
 export const READ_COUNT = 1024 * 1024;
 
 const PING = Buffer.from('{"execute":"guest-ping"}');
+/** Where the file read by our agent lives in the guest. */
+const GUEST_FILE = '/run/qga-bench.bin';
 
 /** A line-oriented link to an agent: send bytes, await reply lines. */
 interface Link {
@@ -155,26 +157,37 @@ function fileContent(): Buffer {
   return b;
 }
 
-async function measure(agent: string, transport: string, link: Link, filePath: string | undefined): Promise<BenchResult[]> {
+/**
+ * Resyncs (which also waits for the agent to be up), then measures; `placeFile` puts the
+ * file to read where the agent can open it and returns its path.
+ */
+async function measure(agent: string, transport: string, link: Link, placeFile: () => string): Promise<BenchResult[]> {
   await resync(link);
+  const filePath = placeFile();
   const out: BenchResult[] = [
     { metric: 'guest_ping_per_s', mode: 'sequential', agent, transport, value: await pingsSequential(link), pings: SEQUENTIAL_PINGS },
     { metric: 'guest_ping_per_s', mode: 'pipelined', agent, transport, value: await pingsPipelined(link), pings: PIPELINED_PINGS, depth: PIPELINE_DEPTH },
   ];
-  if (filePath !== undefined) {
-    const r = await fileRead(link, filePath);
-    out.push({ metric: 'guest_file_read_MBps', agent, transport, value: r.mbps, bytes: r.bytes, read_count: READ_COUNT });
-  }
+  const r = await fileRead(link, filePath);
+  out.push({ metric: 'guest_file_read_MBps', agent, transport, value: r.mbps, bytes: r.bytes, read_count: READ_COUNT });
   return out;
+}
+
+/**
+ * Puts the file in the booted guest's /run (tmpfs, so the host-side write is a copy into
+ * guest memory; placed once the agent answers, after the image's boot-time mounts).
+ */
+function placeInGuest(os: GuestOs, content: Buffer): string {
+  os.kernel.writeFile(GUEST_FILE, content);
+  return GUEST_FILE;
 }
 
 /** Our agent in the default machine, over its unix socket. */
 async function oursSocket(content: Buffer): Promise<BenchResult[]> {
   const a = await startOurAgent(REAL_QGA_BLOCKED);
   try {
-    (a.vm.machine.guest as GuestOs).kernel.writeFile('/var/tmp/bench.bin', content);
     const link = await socketLink(a.socket);
-    const r = await measure('qga-sim', 'socket', link, '/var/tmp/bench.bin');
+    const r = await measure('qga-sim', 'socket', link, () => placeInGuest(a.vm.machine.guest as GuestOs, content));
     link.close();
     return r;
   } finally {
@@ -192,9 +205,8 @@ async function oursPipe(content: Buffer): Promise<BenchResult[]> {
   machine.boot();
   runner.start();
   try {
-    (machine.guest as GuestOs).kernel.writeFile('/var/tmp/bench.bin', content);
     const link = pipeLink(agent);
-    const r = await measure('qga-sim', 'pipe', link, '/var/tmp/bench.bin');
+    const r = await measure('qga-sim', 'pipe', link, () => placeInGuest(machine.guest as GuestOs, content));
     link.close();
     return r;
   } finally {
@@ -225,11 +237,13 @@ async function real(content: Buffer): Promise<BenchResult[]> {
   if (why !== undefined) return [{ metric: 'guest_ping_per_s', agent: 'qemu-ga', skipped: why }];
   const q = await startRealQga();
   try {
-    const file = join(q.dir, 'bench.bin');
-    writeFileSync(file, content);
-    q.giveToAgent(file);
     const link = await socketLink(q.socket);
-    const r = await measure(`qemu-ga ${q.version.replace(/^QEMU Guest Agent /, '')}`, 'socket', link, file);
+    const r = await measure(`qemu-ga ${q.version.replace(/^QEMU Guest Agent /, '')}`, 'socket', link, () => {
+      const file = join(q.dir, 'bench.bin');
+      writeFileSync(file, content);
+      q.giveToAgent(file);
+      return file;
+    });
     link.close();
     return r;
   } finally {

@@ -7,9 +7,10 @@
  * machine from ever going idle. This channel waits the way Linux offers instead:
  * signal-driven I/O. The port is put in O_ASYNC mode with the agent as its F_SETOWN
  * owner, and the driver raises SIGIO when the host connects or disconnects (and when
- * data arrives: send_sigio_to_port). SIGIO stays blocked except inside sigsuspend(),
- * so it never interrupts a command's syscalls, and a SIGIO raised between "the host is
- * away" and going to sleep stays pending and ends the sleep at once: no lost wake-up.
+ * data arrives: send_sigio_to_port). SIGIO stays blocked except inside the ppoll() the
+ * agent sleeps in (sigsuspend that also watches guest-exec's pipes), so it never
+ * interrupts a command's syscalls, and a SIGIO raised between "the host is away" and
+ * going to sleep stays pending and ends the sleep at once: no lost wake-up.
  * (Real qemu-ga passes O_ASYNC to open(), which Linux ignores; only F_SETFL enables it.)
  */
 import {
