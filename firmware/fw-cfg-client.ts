@@ -2,16 +2,17 @@
 import {
   FW_CFG_DIR_ENTRY_SIZE,
   FW_CFG_FILE_DIR,
-  FW_CFG_MAX_FILE_PATH,
   FW_CFG_PORT_DATA,
   FW_CFG_PORT_SEL,
   FW_CFG_SIGNATURE,
+  decodeFwCfgDirectory,
+  type FwCfgDirEntry,
 } from '../src/abi/fw-cfg.js';
 import type { CpuBus } from '../src/machine/cpu-bus.js';
 
 /** Reads fw_cfg items and files through port I/O. */
 export class FwCfgClient {
-  private dir: Map<string, { key: number; size: number }> | undefined;
+  private dir: Map<string, FwCfgDirEntry> | undefined;
 
   /** Wraps the CPU bus. */
   constructor(private readonly bus: CpuBus) {}
@@ -36,21 +37,10 @@ export class FwCfgClient {
     return e ? this.readItem(e.key, e.size) : undefined;
   }
 
-  private directory(): Map<string, { key: number; size: number }> {
+  private directory(): Map<string, FwCfgDirEntry> {
     if (this.dir) return this.dir;
-    const countBytes = this.readItem(FW_CFG_FILE_DIR, 4);
-    const count = new DataView(countBytes.buffer).getUint32(0, false);
-    const all = this.readItem(FW_CFG_FILE_DIR, 4 + count * FW_CFG_DIR_ENTRY_SIZE);
-    const dv = new DataView(all.buffer);
-    const dir = new Map<string, { key: number; size: number }>();
-    for (let i = 0; i < count; i++) {
-      const o = 4 + i * FW_CFG_DIR_ENTRY_SIZE;
-      const nameBytes = all.subarray(o + 8, o + 8 + FW_CFG_MAX_FILE_PATH);
-      const nul = nameBytes.indexOf(0);
-      const name = new TextDecoder().decode(nameBytes.subarray(0, nul < 0 ? nameBytes.length : nul));
-      dir.set(name, { key: dv.getUint16(o + 4, false), size: dv.getUint32(o, false) });
-    }
-    this.dir = dir;
-    return dir;
+    const count = new DataView(this.readItem(FW_CFG_FILE_DIR, 4).buffer).getUint32(0, false);
+    this.dir = decodeFwCfgDirectory(this.readItem(FW_CFG_FILE_DIR, 4 + count * FW_CFG_DIR_ENTRY_SIZE));
+    return this.dir;
   }
 }

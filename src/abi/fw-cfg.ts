@@ -139,3 +139,25 @@ export function decodeHostBridges(b: Uint8Array): HostBridgeEntry[] {
 
 /** QEMU's isa-debugcon port, where SeaBIOS-style firmware writes its log. */
 export const DEBUGCON_PORT = 0x402;
+
+/** One fw_cfg directory entry. */
+export interface FwCfgDirEntry {
+  /** Selector key of the file. */
+  key: number;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** Decodes the file directory (u32 count, then big-endian entries), believing at most `maxEntries`. */
+export function decodeFwCfgDirectory(dir: Uint8Array, maxEntries = Number.MAX_SAFE_INTEGER): Map<string, FwCfgDirEntry> {
+  const dv = new DataView(dir.buffer, dir.byteOffset, dir.byteLength);
+  const count = Math.min(dir.length >= 4 ? dv.getUint32(0, false) : 0, maxEntries, Math.floor((dir.length - 4) / FW_CFG_DIR_ENTRY_SIZE));
+  const out = new Map<string, FwCfgDirEntry>();
+  for (let i = 0; i < count; i++) {
+    const o = 4 + i * FW_CFG_DIR_ENTRY_SIZE;
+    const raw = dir.subarray(o + 8, o + 8 + FW_CFG_MAX_FILE_PATH);
+    const nul = raw.indexOf(0);
+    out.set(new TextDecoder().decode(nul < 0 ? raw : raw.subarray(0, nul)), { key: dv.getUint16(o + 4, false), size: dv.getUint32(o, false) });
+  }
+  return out;
+}

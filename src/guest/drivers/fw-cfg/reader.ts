@@ -5,10 +5,10 @@
 import {
   FW_CFG_DIR_ENTRY_SIZE,
   FW_CFG_FILE_DIR,
-  FW_CFG_MAX_FILE_PATH,
   FW_CFG_PORT_DATA,
   FW_CFG_PORT_SEL,
   FW_CFG_SIGNATURE,
+  decodeFwCfgDirectory,
 } from '../../../abi/fw-cfg.js';
 import type { CpuBus } from '../../../machine/cpu-bus.js';
 
@@ -37,15 +37,7 @@ export class GuestFwCfg {
   file(name: string, maxBytes: number): Uint8Array | undefined {
     if (!this.present()) return undefined;
     const count = Math.min(new DataView(this.item(FW_CFG_FILE_DIR, 4).buffer).getUint32(0, false), FW_CFG_MAX_ENTRIES);
-    const dir = this.item(FW_CFG_FILE_DIR, 4 + count * FW_CFG_DIR_ENTRY_SIZE);
-    const dv = new DataView(dir.buffer);
-    for (let i = 0; i < count; i++) {
-      const o = 4 + i * FW_CFG_DIR_ENTRY_SIZE;
-      const raw = dir.subarray(o + 8, o + 8 + FW_CFG_MAX_FILE_PATH);
-      const nul = raw.indexOf(0);
-      if (new TextDecoder().decode(nul < 0 ? raw : raw.subarray(0, nul)) !== name) continue;
-      return this.item(dv.getUint16(o + 4, false), Math.min(dv.getUint32(o, false), maxBytes));
-    }
-    return undefined;
+    const e = decodeFwCfgDirectory(this.item(FW_CFG_FILE_DIR, 4 + count * FW_CFG_DIR_ENTRY_SIZE), count).get(name);
+    return e === undefined ? undefined : this.item(e.key, Math.min(e.size, maxBytes));
   }
 }
