@@ -50,15 +50,14 @@ export function rcProgram(opts: RcOptions): ProgramMain {
       }
     }
     if (opts.autologin !== undefined) {
-      // The read end becomes the session's stdin; rc keeps the write end, so it never sees EOF.
-      const [r, w] = sys.pipe();
+      // The read end becomes the session's stdin; rc never closes the write end, so it never sees EOF.
+      const [r] = sys.pipe();
       try {
         yield* sys.spawn('/bin/login', ['login', '-f', opts.autologin, '-t', 'tty1'], { stdin: r });
       } catch (e) {
         yield* writeAll(sys, 2, `rc: login: ${errText(e)}\n`);
       }
       sys.close(r);
-      void w;
     }
     const devnull = yield* sys.open('/dev/null', O_RDONLY);
     for (const argv of opts.services) {
